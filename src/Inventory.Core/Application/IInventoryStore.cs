@@ -1,0 +1,32 @@
+using Inventory.Domain;
+
+namespace Inventory.Application;
+
+/// <summary>The stock authority: checks and changes stock atomically and remembers every decision by id.</summary>
+public interface IInventoryStore
+{
+    Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default);
+
+    /// <summary>Deducts many orders at once; results in the order given. Ids must be distinct.</summary>
+    Task<IReadOnlyList<DeductionOutcome>> DeductManyAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken = default);
+
+    /// <summary>The original answer if this exact order was already decided, otherwise null. Reads only.</summary>
+    Task<DeductionOutcome?> FindReplayAsync(Order order, CancellationToken cancellationToken = default);
+
+    Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default);
+
+    Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default);
+
+    Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default);
+
+    Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>Finishes nothing and rolls back multi-partition orders whose process died midway. Returns how many.</summary>
+    Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default);
+
+    Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default);
+}
+
+public sealed record DependencyHealth(string Name, bool Healthy, string Detail);

@@ -1,0 +1,76 @@
+namespace Inventory.Domain;
+
+/// <summary>
+/// An order with its lines summed per SKU (first appearance keeps its place), split by Redis partition.
+/// The fingerprint is order-insensitive, so the same lines in another order are the same request.
+/// </summary>
+public sealed class Order
+{
+    private Order(string orderId, IReadOnlyList<OrderLine> lines, string fingerprint, string encodedLines, int[] partitions)
+    {
+        OrderId = orderId;
+        Lines = lines;
+        Fingerprint = fingerprint;
+        EncodedLines = encodedLines;
+        Partitions = partitions;
+    }
+
+    public string OrderId { get; }
+
+    /// <summary>Distinct SKUs with summed quantities, in order of first appearance.</summary>
+    public IReadOnlyList<OrderLine> Lines { get; }
+
+    public string Fingerprint { get; }
+
+    /// <summary>The lines as stored in Redis: "sku qty,sku qty" (space and comma never occur in an identifier).</summary>
+    public string EncodedLines { get; }
+
+    /// <summary>Distinct partitions of the lines, ascending.</summary>
+    public int[] Partitions { get; }
+
+    public bool IsSinglePartition => Partitions.Length == 1;
+
+    public static Order Create(DeductionRequest request, Partitioner partitioner)
+    {
+        var summed = new List<OrderLine>(request.Lines.Count);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var line in request.Lines)
+        {
+            if (index.TryGetValue(line.Sku, out var at))
+            {
+                summed[at] = summed[at] with { Quantity = summed[at].Quantity + line.Quantity };
+            }
+            else
+            {
+                index[line.Sku] = summed.Count;
+                summed.Add(line);
+            }
+        }
+
+        var partitions = summed.Select(l => partitioner.PartitionOf(l.Sku)).Distinct().Order().ToArray();
+        return new Order(request.OrderId, summed, FingerprintOf(summed), Encode(summed), partitions);
+    }
+
+    public IReadOnlyList<OrderLine> LinesIn(int partition, Partitioner partitioner) =>
+        Lines.Where(l => partitioner.PartitionOf(l.Sku) == partition).ToList();
+
+    public static string Encode(IEnumerable<OrderLine> lines) =>
+        string.Join(',', lines.Select(l => $"{l.Sku} {l.Quantity}"));
+
+    public static IReadOnlyList<OrderLine> Decode(string? encoded)
+    {
+        if (string.IsNullOrEmpty(encoded))
+        {
+            return [];
+        }
+
+        return encoded.Split(',').Select(part =>
+        {
+            var space = part.IndexOf(' ');
+            return new OrderLine(part[..space], long.Parse(part[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        }).ToList();
+    }
+
+    private static string FingerprintOf(IEnumerable<OrderLine> lines) =>
+        Encode(lines.OrderBy(l => l.Sku, StringComparer.Ordinal));
+}

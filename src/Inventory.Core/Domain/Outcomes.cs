@@ -1,0 +1,63 @@
+namespace Inventory.Domain;
+
+public enum DeductionStatus
+{
+    Deducted,
+    Insufficient,
+    UnknownSku,
+    Cancelled,
+    Conflict,
+    Unknown,
+    Throttled,
+}
+
+/// <summary>A deducted (or restocked) line and what its SKU had left right after.</summary>
+public sealed record LineResult(string Sku, long Quantity, long Remaining);
+
+public sealed record ShortLine(string Sku, long Requested, long Available);
+
+public sealed record DeductionOutcome(
+    string OrderId,
+    DeductionStatus Status,
+    IReadOnlyList<LineResult> Lines,
+    bool Replayed = false,
+    IReadOnlyList<ShortLine>? Short = null,
+    IReadOnlyList<string>? UnknownSkus = null,
+    TimeSpan? RetryAfter = null)
+{
+    public static DeductionOutcome Simple(string orderId, DeductionStatus status) => new(orderId, status, []);
+}
+
+public enum OrderState
+{
+    Deducted,
+    Cancelled,
+    Pending,
+}
+
+public sealed record OrderView(string OrderId, OrderState State, IReadOnlyList<OrderLine> Lines, bool Persisted);
+
+public enum CancelStatus
+{
+    Cancelled,
+    NotFound,
+    /// <summary>A multi-partition order still in flight: cancelling it now would race its own deduction.</summary>
+    Pending,
+    Unknown,
+}
+
+public sealed record CancelOutcome(string OrderId, CancelStatus Status, IReadOnlyList<LineResult> Lines, bool Replayed = false);
+
+public sealed record StockLevel(string Sku, long Available);
+
+public enum StockChangeStatus
+{
+    Applied,
+    UnknownSku,
+    /// <summary>Set: expectedAvailable did not match. Adjust: the delta would take stock below zero.</summary>
+    Rejected,
+    /// <summary>Adjust: the adjustment id was used before with another SKU or delta.</summary>
+    Conflict,
+}
+
+public sealed record StockChange(StockChangeStatus Status, string Sku, long Available, bool Replayed = false);

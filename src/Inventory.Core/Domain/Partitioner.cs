@@ -1,0 +1,35 @@
+namespace Inventory.Domain;
+
+/// <summary>
+/// Maps SKUs and order ids to a fixed number of partitions. Each partition is one Redis hash tag, so all of a
+/// partition's keys share a hash slot and a Lua script may touch them together on a cluster.
+/// </summary>
+public sealed class Partitioner
+{
+    public Partitioner(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, 1024);
+        Count = count;
+    }
+
+    public int Count { get; }
+
+    public int PartitionOf(string sku) => (int)(Fnv1a(sku) % (uint)Count);
+
+    /// <summary>The order's home partition holds its claim: where GET and cancel find it by id alone.</summary>
+    public int HomeOf(string orderId) => (int)(Fnv1a("order/" + orderId) % (uint)Count);
+
+    // FNV-1a: stable across processes and platforms, unlike string.GetHashCode.
+    private static uint Fnv1a(string value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value)
+        {
+            hash ^= c;
+            hash *= 16777619u;
+        }
+
+        return hash;
+    }
+}

@@ -1,0 +1,73 @@
+#!lua
+-- Checks and deducts every line of one order that lives in this partition, or none of them.
+-- Nothing is written unless every line fits, so stock never dips below zero, not even for a moment.
+-- KEYS: stock, seq, journal, record
+-- ARGV: orderId, nonce, deadlineMs, ttlSeconds, encodedLines, then sku, quantity pairs
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+
+local st = redis.call('HGET', KEYS[4], 'st')
+if st == 'deducted' then
+  if redis.call('HGET', KEYS[4], 'ln') ~= ARGV[5] then
+    return {'conflict'}
+  end
+  return {'deducted', redis.call('HGET', KEYS[4], 'res'), '1'}
+elseif st == 'cancelled' then
+  return {'cancelled'}
+elseif st then
+  -- fenced or voided: the attempts named in the fence may never land; a fresh attempt may
+  local fence = redis.call('HGET', KEYS[4], 'f') or ''
+  if string.find(fence, ' ' .. ARGV[2] .. ' ', 1, true) then
+    return {'fenced'}
+  end
+end
+
+-- A command stuck in a paused connection must not land after its caller was told something else.
+if now > tonumber(ARGV[3]) then
+  return {'expired'}
+end
+
+local lines = (#ARGV - 5) / 2
+local available = {}
+local unknown = {'unknown'}
+local short = false
+for i = 1, lines do
+  local sku = ARGV[4 + 2 * i]
+  local left = redis.call('HGET', KEYS[1], sku)
+  if not left then
+    unknown[#unknown + 1] = sku
+  else
+    left = tonumber(left)
+    available[i] = left
+    if left < tonumber(ARGV[5 + 2 * i]) then
+      short = true
+    end
+  end
+end
+if #unknown > 1 then
+  return unknown
+end
+if short then
+  local reply = {'insufficient'}
+  for i = 1, lines do
+    reply[#reply + 1] = ARGV[4 + 2 * i]
+    reply[#reply + 1] = ARGV[5 + 2 * i]
+    reply[#reply + 1] = tostring(available[i])
+  end
+  return reply
+end
+
+local result = {}
+local id
+for i = 1, lines do
+  local sku = ARGV[4 + 2 * i]
+  local quantity = ARGV[5 + 2 * i]
+  local left = redis.call('HINCRBY', KEYS[1], sku, '-' .. quantity)
+  local seq = redis.call('HINCRBY', KEYS[2], sku, 1)
+  id = redis.call('XADD', KEYS[3], '*', 'k', 'deduct', 'o', ARGV[1], 's', sku, 'd', '-' .. quantity, 'q', seq, 'a', left, 't', now)
+  result[i] = sku .. ' ' .. quantity .. ' ' .. left
+end
+result = table.concat(result, ',')
+redis.call('HSET', KEYS[4], 'st', 'deducted', 'ln', ARGV[5], 'res', result, 't', now)
+redis.call('EXPIRE', KEYS[4], ARGV[4])
+return {'deducted', result, '0', id}
