@@ -3,7 +3,7 @@ using Inventory.Domain;
 namespace Inventory.Application;
 
 /// <summary>The stock authority: checks and changes stock atomically and remembers every decision by id.</summary>
-public interface IInventoryStore
+public interface IInventoryStore : IHealthContributor
 {
     Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default);
 
@@ -26,7 +26,7 @@ public interface IInventoryStore
     /// <summary>Finishes nothing and rolls back multi-partition orders whose process died midway. Returns how many.</summary>
     Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default);
 
-    Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default);
+
 }
 
 public sealed record DependencyHealth(string Name, bool Healthy, string Detail);

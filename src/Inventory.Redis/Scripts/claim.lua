@@ -30,7 +30,7 @@ if redis.call('HGET', KEYS[1], 'fp') ~= ARGV[2] then
     create()
     return {'new'}
   end
-  return {'conflict', st, redis.call('HGET', KEYS[1], 'ps'), redis.call('HGET', KEYS[1], 'n')}
+  return {'conflict', st, redis.call('HGET', KEYS[1], 'ps') or '', redis.call('HGET', KEYS[1], 'n') or '', redis.call('HGET', KEYS[1], 'ln') or ''}
 end
 if multi and (st == 'pending' or st == 'failed') then
   -- This attempt takes the order over: a fresh nonce and start time hold off the recovery sweep while it runs.

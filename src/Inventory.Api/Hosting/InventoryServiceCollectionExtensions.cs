@@ -1,0 +1,50 @@
+using Inventory.Api.Http;
+using Inventory.Api.Queues;
+using Inventory.Application;
+using Inventory.Domain;
+using Inventory.Persistence;
+using Inventory.Redis;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using StackExchange.Redis;
+
+namespace Inventory.Api.Hosting;
+
+public static class InventoryServiceCollectionExtensions
+{
+    /// <summary>The one registration both hosts call: application, Redis, queues and the wake-up publisher.</summary>
+    public static IServiceCollection AddInventory(this IServiceCollection services, IConfiguration configuration)
+    {
+        var redisOptions = configuration.GetSection("Inventory:Redis").Get<RedisOptions>() ?? new RedisOptions();
+        var hotSku = configuration.GetSection("Inventory:HotSku").Get<HotSkuOptions>() ?? new HotSkuOptions();
+        var wakeup = configuration.GetSection("Inventory:Wakeup").Get<WakeupOptions>() ?? new WakeupOptions();
+        var storage = configuration["AzureWebJobsStorage"] ?? "UseDevelopmentStorage=true";
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(redisOptions);
+        services.AddSingleton(new Partitioner(redisOptions.Partitions));
+        services.AddSingleton(new JournalActivity(redisOptions.Partitions));
+        services.AddSingleton<IConnectionMultiplexer>(_ => RedisConnection.Connect(redisOptions));
+        services.AddSingleton(sp => new RedisInventoryStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions, sp.GetRequiredService<Partitioner>(),
+            sp.GetRequiredService<JournalActivity>(), sp.GetRequiredService<TimeProvider>())
+        {
+            CrashAfterFirstPartition = configuration.GetValue<bool>("Inventory:Faults:CrashAfterFirstPartition"),
+        });
+        services.AddSingleton<IInventoryStore>(sp => sp.GetRequiredService<RedisInventoryStore>());
+        services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<RedisInventoryStore>());
+        services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
+        services.TryAddSingleton<IOrderLedger, NoOrderLedger>();
+
+        services.AddSingleton(hotSku);
+        services.AddSingleton(sp => new HotSkuLimiter(sp.GetRequiredService<HotSkuOptions>()));
+        services.AddSingleton<InventoryService>();
+        services.AddSingleton<InventoryHandlers>();
+
+        services.AddSingleton(new StorageQueues(storage));
+        services.AddSingleton(wakeup);
+        services.AddHostedService<WakeupPublisher>();
+        return services;
+    }
+}

@@ -1,0 +1,54 @@
+using Inventory.Domain;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Inventory.Api.Http;
+
+/// <summary>The one mapping from a deduction outcome to HTTP status and body, used by the single and batch routes.</summary>
+internal static class DeductionResults
+{
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public static (int Status, object Body) Describe(DeductionOutcome outcome) => outcome.Status switch
+    {
+        DeductionStatus.Deducted => (200, new DeductionBody(outcome.OrderId, "deducted", BodyMapping.Lines(outcome.Lines))),
+        DeductionStatus.Insufficient => (409, new InsufficientBody(outcome.OrderId, "insufficient",
+            (outcome.Short ?? []).Select(s => new ShortLineBody(s.Sku, s.Requested, s.Available)).ToList())),
+        DeductionStatus.Cancelled => (409, new DeductionBody(outcome.OrderId, "cancelled")),
+        DeductionStatus.UnknownSku => (404, ProblemBody(404, "Unknown SKU", $"Never stocked: {string.Join(", ", outcome.UnknownSkus ?? [])}.",
+            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["skus"] = outcome.UnknownSkus })),
+        DeductionStatus.Conflict => (422, ProblemBody(422, "Order id already used", "This order id was used with other lines; an order id is single-use.",
+            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["errors"] = new Dictionary<string, string[]> { ["orderId"] = ["was already used with other lines"] } })),
+        DeductionStatus.Throttled => (429, ProblemBody(429, "Too many requests for this SKU", "Retry after the time in Retry-After.",
+            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId })),
+        _ => (503, new DeductionBody(outcome.OrderId, "unknown")),
+    };
+
+    public static IResult ToResult(DeductionOutcome outcome)
+    {
+        var (status, body) = Describe(outcome);
+        var headers = new Dictionary<string, string>();
+        if (outcome.Replayed)
+        {
+            headers[ReplayedHeader] = "true";
+        }
+
+        if (outcome.RetryAfter is { } retryAfter)
+        {
+            headers["Retry-After"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return new JsonBodyResult(status, body, body is ProblemDetails ? "application/problem+json" : "application/json", headers);
+    }
+
+    private static ProblemDetails ProblemBody(int status, string title, string detail, Dictionary<string, object?> extensions)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail, Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15" };
+        foreach (var (name, value) in extensions)
+        {
+            problem.Extensions[name] = value;
+        }
+
+        return problem;
+    }
+}

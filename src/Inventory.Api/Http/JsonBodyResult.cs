@@ -1,0 +1,27 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Inventory.Api.Http;
+
+/// <summary>Writes a JSON body with a status, a content type and headers, the same way in both hosts.</summary>
+internal sealed class JsonBodyResult(int status, object body, string contentType, IReadOnlyDictionary<string, string>? headers = null) : IResult
+{
+    internal static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
+
+    public int StatusCode => status;
+
+    public object Body => body;
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = status;
+        response.ContentType = contentType;
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            response.Headers[name] = value;
+        }
+
+        await JsonSerializer.SerializeAsync(response.Body, body, body.GetType(), Options, httpContext.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Inventory.Domain;
+
+namespace Inventory.Api.Http;
+
+/// <summary>Turns JSON into domain requests, collecting every field at fault (JSON path style, e.g. lines[2].quantity).</summary>
+internal sealed class RequestParser(string prefix = "")
+{
+    public Dictionary<string, string[]> Errors { get; } = new(StringComparer.Ordinal);
+
+    public bool IsValid => Errors.Count == 0;
+
+    public void Fail(string field, string message) => Errors.TryAdd(prefix + field, [message]);
+
+    public string? Identifier(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Fail(name, "is required");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Fail(name, "must be a string");
+            return null;
+        }
+
+        var text = value.GetString();
+        if (Identifiers.Validate(text) is { } reason)
+        {
+            Fail(name, reason);
+            return null;
+        }
+
+        return text;
+    }
+
+    public long? Integer(JsonElement body, string name, long min, long max, bool required = true)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Fail(name, "is required");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number))
+        {
+            Fail(name, "must be an integer");
+            return null;
+        }
+
+        if (number < min || number > max)
+        {
+            Fail(name, $"must be between {min} and {max}");
+            return null;
+        }
+
+        return number;
+    }
+
+    public string? Text(JsonElement body, string name, int maxLength)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Fail(name, "must be a string");
+            return null;
+        }
+
+        var text = value.GetString()!;
+        if (text.Length > maxLength || text.Any(char.IsControl))
+        {
+            Fail(name, $"must be at most {maxLength} characters without control characters");
+            return null;
+        }
+
+        return text;
+    }
+
+    public DeductionRequest? Deduction(JsonElement body)
+    {
+        var orderId = Identifier(body, "orderId");
+        var lines = new List<OrderLine>();
+        if (!body.TryGetProperty("lines", out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            Fail("lines", "must be an array of 1 to 100 lines");
+        }
+        else if (array.GetArrayLength() is 0 or > Limits.MaxLines)
+        {
+            Fail("lines", $"must hold 1 to {Limits.MaxLines} lines");
+        }
+        else
+        {
+            var index = 0;
+            foreach (var line in array.EnumerateArray())
+            {
+                var at = $"lines[{index++}]";
+                if (line.ValueKind != JsonValueKind.Object)
+                {
+                    Fail(at, "must be an object with sku and quantity");
+                    continue;
+                }
+
+                var lineParser = new RequestParser(prefix + at + ".");
+                var sku = lineParser.Identifier(line, "sku");
+                var quantity = lineParser.Integer(line, "quantity", 1, Limits.MaxQuantity);
+                foreach (var (field, messages) in lineParser.Errors)
+                {
+                    Errors.TryAdd(field, messages);
+                }
+
+                if (sku is not null && quantity is not null)
+                {
+                    lines.Add(new OrderLine(sku, quantity.Value));
+                }
+            }
+
+            var total = lines.GroupBy(l => l.Sku, StringComparer.Ordinal).Select(g => g.Sum(l => l.Quantity)).DefaultIfEmpty(0).Max();
+            if (total > Limits.MaxQuantity)
+            {
+                Fail("lines", $"the quantities of one SKU may add up to at most {Limits.MaxQuantity}");
+            }
+        }
+
+        return IsValid ? new DeductionRequest(orderId!, lines) : null;
+    }
+}

@@ -1,0 +1,15 @@
+using Inventory.Domain;
+
+namespace Inventory.Application;
+
+/// <summary>What SQL holds of an order: whether its deduction (and cancel) reached the ledger.</summary>
+public interface IOrderLedger
+{
+    Task<bool> IsPersistedAsync(OrderView order, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Used until a SQL ledger is configured: nothing is persisted.</summary>
+public sealed class NoOrderLedger : IOrderLedger
+{
+    public Task<bool> IsPersistedAsync(OrderView order, CancellationToken cancellationToken = default) => Task.FromResult(false);
+}

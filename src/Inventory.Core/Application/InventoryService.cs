@@ -1,0 +1,83 @@
+using Inventory.Domain;
+
+namespace Inventory.Application;
+
+/// <summary>The application's use cases, shared by both hosts: throttling in front of the stock authority.</summary>
+public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limiter, Partitioner partitioner)
+{
+    public Partitioner Partitioner => partitioner;
+
+    public async Task<DeductionOutcome> DeductAsync(DeductionRequest request, CancellationToken cancellationToken = default)
+    {
+        var order = Order.Create(request, partitioner);
+        var throttled = await ThrottleAsync(order, cancellationToken).ConfigureAwait(false);
+        return throttled ?? await store.DeductAsync(order, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Results in request order; a repeated id inside the batch is answered as a replay of its first use.</summary>
+    public async Task<IReadOnlyList<DeductionOutcome>> DeductBatchAsync(IReadOnlyList<DeductionRequest> requests, CancellationToken cancellationToken = default)
+    {
+        var orders = requests.Select(r => Order.Create(r, partitioner)).ToList();
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        var results = new DeductionOutcome?[orders.Count];
+        var toSend = new List<int>();
+        for (var i = 0; i < orders.Count; i++)
+        {
+            if (first.TryAdd(orders[i].OrderId, i))
+            {
+                results[i] = await ThrottleAsync(orders[i], cancellationToken).ConfigureAwait(false);
+                if (results[i] is null)
+                {
+                    toSend.Add(i);
+                }
+            }
+        }
+
+        var sent = await store.DeductManyAsync(toSend.Select(i => orders[i]).ToList(), cancellationToken).ConfigureAwait(false);
+        for (var j = 0; j < toSend.Count; j++)
+        {
+            results[toSend[j]] = sent[j];
+        }
+
+        for (var i = 0; i < orders.Count; i++)
+        {
+            var original = first[orders[i].OrderId];
+            if (original != i)
+            {
+                results[i] = orders[original].Fingerprint == orders[i].Fingerprint
+                    ? results[original]! with { Replayed = true }
+                    : DeductionOutcome.Simple(orders[i].OrderId, DeductionStatus.Conflict);
+            }
+        }
+
+        return results!;
+    }
+
+    public Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default) =>
+        store.GetOrderAsync(orderId, cancellationToken);
+
+    public Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default) =>
+        store.CancelAsync(orderId, cancellationToken);
+
+    public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
+        store.GetStockAsync(skus, cancellationToken);
+
+    public Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default) =>
+        store.SetStockAsync(sku, available, expectedAvailable, cancellationToken);
+
+    public Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default) =>
+        store.AdjustAsync(sku, adjustmentId, delta, reason, cancellationToken);
+
+    /// <summary>A throttled request that repeats an order already decided gets its original answer, never a 429.</summary>
+    private async Task<DeductionOutcome?> ThrottleAsync(Order order, CancellationToken cancellationToken)
+    {
+        var retryAfter = await limiter.TryAcquireAsync(order.Lines.Select(l => l.Sku), cancellationToken).ConfigureAwait(false);
+        if (retryAfter is null)
+        {
+            return null;
+        }
+
+        return await store.FindReplayAsync(order, cancellationToken).ConfigureAwait(false)
+            ?? new DeductionOutcome(order.OrderId, DeductionStatus.Throttled, [], RetryAfter: retryAfter);
+    }
+}

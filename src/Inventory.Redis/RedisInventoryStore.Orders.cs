@@ -1,0 +1,159 @@
+using System.Globalization;
+using Inventory.Domain;
+using StackExchange.Redis;
+using Order = Inventory.Domain.Order;
+
+namespace Inventory.Redis;
+
+public sealed partial class RedisInventoryStore
+{
+    public async Task<DeductionOutcome?> FindReplayAsync(Order order, CancellationToken cancellationToken = default)
+    {
+        var view = await GetOrderAsync(order.OrderId, cancellationToken).ConfigureAwait(false);
+        if (view is null || view.State == OrderState.Pending)
+        {
+            return null;
+        }
+
+        if (view.State == OrderState.Cancelled)
+        {
+            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
+        }
+
+        if (Order.Encode(view.Lines.OrderBy(l => l.Sku, StringComparer.Ordinal)) != order.Fingerprint)
+        {
+            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict);
+        }
+
+        var records = await Task.WhenAll(order.Partitions.Select(p => Db.HashGetAsync(_keys.Record(p, order.OrderId), "res"))).ConfigureAwait(false);
+        return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, MergeInOrder(order, records.SelectMany(r => SlotReply.ParseLines(r))), Replayed: true);
+    }
+
+    public async Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        var claim = (await Db.HashGetAllAsync(_keys.Claim(_partitioner.HomeOf(orderId), orderId)).ConfigureAwait(false))
+            .ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
+        var state = claim.GetValueOrDefault("st");
+        if (state is null or "tomb" or "failed")
+        {
+            return null;
+        }
+
+        var lines = Order.Decode(claim.GetValueOrDefault("ln"));
+        if (state != "single")
+        {
+            return state switch
+            {
+                "deducted" => new OrderView(orderId, OrderState.Deducted, lines, false),
+                "cancelled" => new OrderView(orderId, OrderState.Cancelled, lines, false),
+                _ => new OrderView(orderId, OrderState.Pending, lines, false),
+            };
+        }
+
+        var partition = int.Parse(claim.GetValueOrDefault("ps")!, CultureInfo.InvariantCulture);
+        var record = await Db.HashGetAsync(_keys.Record(partition, orderId), ["st", "ln", "cres"]).ConfigureAwait(false);
+        // The claim may hold other lines than the record if the claim lost to a conflicting attempt.
+        if ((string?)record[1] != claim.GetValueOrDefault("ln"))
+        {
+            return null;
+        }
+
+        return (string?)record[0] switch
+        {
+            "deducted" => new OrderView(orderId, OrderState.Deducted, lines, false),
+            "cancelled" when !record[2].IsNullOrEmpty => new OrderView(orderId, OrderState.Cancelled, lines, false),
+            _ => null,
+        };
+    }
+
+    public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        var home = _partitioner.HomeOf(orderId);
+        RedisResult[] claim;
+        try
+        {
+            claim = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Tombstone, [_keys.Claim(home, orderId)], [_options.TtlSeconds]).ConfigureAwait(false))!;
+        }
+        catch (RedisException)
+        {
+            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        }
+
+        var state = (string)claim[0]!;
+        if (state is "tomb")
+        {
+            return new CancelOutcome(orderId, CancelStatus.NotFound, []);
+        }
+
+        var lines = Order.Decode((string?)claim[1]);
+        var partitions = ((string?)claim[2] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        if (state != "single" && await TryTransitionAsync(orderId, "pending deducted failed compensating cancelled", "cancelled", "").ConfigureAwait(false) is null)
+        {
+            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        }
+
+        // Revert every partition, also after a crash halfway through an earlier cancel: each revert happens once.
+        RedisResult[][] reverts;
+        try
+        {
+            reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", "", ""))).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        }
+
+        var restocked = reverts.Where(r => (string?)r[0] == "cancelled").SelectMany(r => SlotReply.ParseLines((string?)r[1])).ToDictionary(l => l.Sku, StringComparer.Ordinal);
+        if (restocked.Count == 0)
+        {
+            // Never deducted (rejected, failed or not yet landed): now fenced, so it cannot land later.
+            return new CancelOutcome(orderId, CancelStatus.NotFound, []);
+        }
+
+        // A revert that restocked now answers with its journal id; one that had restocked before does not.
+        var replayed = !reverts.Any(r => r.Length == 3);
+        var ordered = lines.Where(l => restocked.ContainsKey(l.Sku)).Select(l => restocked[l.Sku]).ToList();
+        return new CancelOutcome(orderId, CancelStatus.Cancelled, ordered, replayed);
+    }
+
+    public async Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default)
+    {
+        var recovered = 0;
+        var cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.RecoverAfter.TotalMilliseconds;
+        for (var home = 0; home < _partitioner.Count; home++)
+        {
+            var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
+            foreach (var id in stale)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (await RecoverAsync(home, (string)id!).ConfigureAwait(false))
+                {
+                    recovered++;
+                }
+            }
+        }
+
+        return recovered;
+    }
+
+    private async Task<bool> RecoverAsync(int home, string orderId)
+    {
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Recover, [_keys.Claim(home, orderId), _keys.Pending(home)],
+            [orderId, (long)_options.RecoverAfter.TotalMilliseconds]).ConfigureAwait(false))!;
+        if ((string?)reply[0] != "compensate")
+        {
+            return false;
+        }
+
+        var lines = Order.Decode((string?)reply[1]);
+        var nonce = (string?)reply[3] ?? "";
+        foreach (var partition in ((string?)reply[2] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)))
+        {
+            var local = Order.Encode(lines.Where(l => _partitioner.PartitionOf(l.Sku) == partition));
+            await RevertAsync(orderId, partition, "void", nonce, local).ConfigureAwait(false);
+        }
+
+        await TryTransitionAsync(orderId, "compensating", "failed", "").ConfigureAwait(false);
+        return true;
+    }
+}

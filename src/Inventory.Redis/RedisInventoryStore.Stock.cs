@@ -1,0 +1,82 @@
+using System.Globalization;
+using Inventory.Application;
+using Inventory.Domain;
+using StackExchange.Redis;
+using Order = Inventory.Domain.Order;
+
+namespace Inventory.Redis;
+
+public sealed partial class RedisInventoryStore
+{
+    public async Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default)
+    {
+        var byPartition = skus.Distinct(StringComparer.Ordinal).GroupBy(_partitioner.PartitionOf).ToList();
+        var reads = byPartition.Select(g => Db.HashGetAsync(_keys.Stock(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
+        var values = await Task.WhenAll(reads).ConfigureAwait(false);
+
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        for (var i = 0; i < byPartition.Count; i++)
+        {
+            var group = byPartition[i].ToList();
+            for (var j = 0; j < group.Count; j++)
+            {
+                if (!values[i][j].IsNull)
+                {
+                    found[group[j]] = (long)values[i][j];
+                }
+            }
+        }
+
+        return skus.Select(s => found.TryGetValue(s, out var available) ? new StockLevel(s, available) : null).ToList();
+    }
+
+    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)
+    {
+        var partition = _partitioner.PartitionOf(sku);
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.SetStock,
+            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition)],
+            [sku, available, expectedAvailable.HasValue ? expectedAvailable.Value : ""]).ConfigureAwait(false))!;
+        NoteJournalId(partition, reply, 2);
+        var level = long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
+        return new StockChange((string)reply[0]! == "applied" ? StockChangeStatus.Applied : StockChangeStatus.Rejected, sku, level);
+    }
+
+    public async Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default)
+    {
+        var partition = _partitioner.PartitionOf(sku);
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Adjust,
+            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Adjustment(partition, sku, adjustmentId)],
+            [sku, adjustmentId, delta, reason, _options.TtlSeconds, Limits.MaxStock]).ConfigureAwait(false))!;
+        NoteJournalId(partition, reply, 2);
+        long Level() => long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
+        return (string)reply[0]! switch
+        {
+            "applied" => new StockChange(StockChangeStatus.Applied, sku, Level()),
+            "replayed" => new StockChange(StockChangeStatus.Applied, sku, Level(), Replayed: true),
+            "rejected" => new StockChange(StockChangeStatus.Rejected, sku, Level()),
+            "unknown" => new StockChange(StockChangeStatus.UnknownSku, sku, 0),
+            _ => new StockChange(StockChangeStatus.Conflict, sku, 0),
+        };
+    }
+
+    public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var latency = await Db.PingAsync().ConfigureAwait(false);
+            return new DependencyHealth("redis", true, $"ping {latency.TotalMilliseconds:0.0} ms");
+        }
+        catch (RedisException e)
+        {
+            return new DependencyHealth("redis", false, e.GetType().Name);
+        }
+    }
+
+    private void NoteJournalId(int partition, RedisResult[] reply, int index)
+    {
+        if (reply.Length > index && (string?)reply[index] is { } streamId)
+        {
+            _activity.Appended(partition, streamId);
+        }
+    }
+}

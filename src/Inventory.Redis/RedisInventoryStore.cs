@@ -1,0 +1,287 @@
+using System.Globalization;
+using Inventory.Application;
+using Inventory.Domain;
+using Inventory.Persistence;
+using StackExchange.Redis;
+using Order = Inventory.Domain.Order;
+
+namespace Inventory.Redis;
+
+/// <summary>
+/// Stock in Redis: every decision is one Lua script per partition, remembered by order id.
+/// The protocol (claims, partition records, fences, recovery) is described in docs/redis-keys.md.
+/// </summary>
+public sealed partial class RedisInventoryStore : IInventoryStore
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisOptions _options;
+    private readonly Partitioner _partitioner;
+    private readonly RedisKeys _keys;
+    private readonly JournalActivity _activity;
+    private readonly TimeProvider _time;
+
+    public RedisInventoryStore(IConnectionMultiplexer redis, RedisOptions options, Partitioner partitioner, JournalActivity activity, TimeProvider time)
+    {
+        _redis = redis;
+        _options = options;
+        _partitioner = partitioner;
+        _keys = new RedisKeys(options.KeyPrefix);
+        _activity = activity;
+        _time = time;
+    }
+
+    /// <summary>Fault injection for the crash tests: the process dies after the first partition of a multi-partition order.</summary>
+    public bool CrashAfterFirstPartition { get; init; }
+
+    private IDatabase Db => _redis.GetDatabase();
+
+    public async Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default)
+    {
+        if (!order.IsSinglePartition)
+        {
+            return await DeductAcrossPartitionsAsync(order).ConfigureAwait(false);
+        }
+
+        var attempt = SendSingle(Db, order);
+        return await CompleteSingleAsync(order, attempt, retries: 1).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<DeductionOutcome>> DeductManyAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken = default)
+    {
+        // Single-partition orders go out together: StackExchange.Redis groups a batch per server and writes each
+        // group in one go, so the whole batch costs one round trip per server.
+        var batch = Db.CreateBatch();
+        var attempts = orders.Select(o => o.IsSinglePartition ? SendSingle(batch, o) : null).ToArray();
+        batch.Execute();
+
+        var outcomes = new Task<DeductionOutcome>[orders.Count];
+        for (var i = 0; i < orders.Count; i++)
+        {
+            outcomes[i] = attempts[i] is { } attempt
+                ? CompleteSingleAsync(orders[i], attempt, retries: 1)
+                : DeductAcrossPartitionsAsync(orders[i]);
+        }
+
+        return await Task.WhenAll(outcomes).ConfigureAwait(false);
+    }
+
+    private sealed record SingleAttempt(string Nonce, int Partition, Task<RedisResult> Claim, Task<RedisResult> Deduct);
+
+    /// <summary>Claim and deduction are written back to back without waiting: one round trip.</summary>
+    private SingleAttempt SendSingle(IDatabaseAsync db, Order order)
+    {
+        var nonce = NewNonce();
+        var partition = order.Partitions[0];
+        var claim = SendClaim(db, order, nonce, multi: false);
+        var deduct = SendDeduct(db, order, partition, order.Lines, nonce, Deadline());
+        return new SingleAttempt(nonce, partition, claim, deduct);
+    }
+
+    private async Task<DeductionOutcome> CompleteSingleAsync(Order order, SingleAttempt attempt, int retries)
+    {
+        var slot = await AwaitSlotAsync(order, attempt.Partition, attempt.Nonce, attempt.Deduct).ConfigureAwait(false);
+        var claim = await AwaitClaimAsync(order, attempt.Nonce, attempt.Claim).ConfigureAwait(false);
+
+        if (claim.Status is ClaimStatus.Unknown or ClaimStatus.Tomb or ClaimStatus.Conflict)
+        {
+            var owned = claim.Status == ClaimStatus.Conflict && await TryTakeOverAsync(order, claim, attempt.Nonce).ConfigureAwait(false);
+            if (!owned)
+            {
+                // The id is someone else's (or cancelled): a deduction this attempt made must not stand.
+                if (slot.Status == SlotStatus.Deducted && !await TryVoidAsync(order, attempt.Partition, attempt.Nonce).ConfigureAwait(false))
+                {
+                    return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+                }
+
+                return DeductionOutcome.Simple(order.OrderId, claim.Status switch
+                {
+                    ClaimStatus.Tomb => DeductionStatus.Cancelled,
+                    ClaimStatus.Conflict => DeductionStatus.Conflict,
+                    _ => DeductionStatus.Unknown,
+                });
+            }
+        }
+
+        if (slot.Status is SlotStatus.Fenced or SlotStatus.Expired && retries > 0)
+        {
+            // Provably not deducted and never will be: a fresh attempt is safe.
+            return await CompleteSingleAsync(order, SendSingle(Db, order), retries - 1).ConfigureAwait(false);
+        }
+
+        NoteAppended(attempt.Partition, slot);
+        return ToOutcome(order, slot);
+    }
+
+    private void NoteAppended(int partition, SlotReply slot)
+    {
+        if (slot.StreamId is { } id)
+        {
+            _activity.Appended(partition, id);
+        }
+    }
+
+    private static DeductionOutcome ToOutcome(Order order, SlotReply slot)
+    {
+        return slot.Status switch
+        {
+            SlotStatus.Deducted => new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, slot.Lines, slot.Replayed),
+            SlotStatus.Insufficient => new DeductionOutcome(order.OrderId, DeductionStatus.Insufficient, [], Short: slot.Short),
+            SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: slot.UnknownSkus),
+            SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
+            SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
+            _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown),
+        };
+    }
+
+    private Task<RedisResult> SendClaim(IDatabaseAsync db, Order order, string nonce, bool multi)
+    {
+        var home = _partitioner.HomeOf(order.OrderId);
+        return db.ScriptEvaluateAsync(RedisScripts.Claim, [_keys.Claim(home, order.OrderId), _keys.Pending(home)],
+        [
+            order.OrderId, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce,
+            _options.TtlSeconds, multi ? "multi" : "single",
+        ]);
+    }
+
+    private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, string nonce, long deadline)
+    {
+        var args = new RedisValue[5 + (2 * lines.Count)];
+        args[0] = order.OrderId;
+        args[1] = nonce;
+        args[2] = deadline;
+        args[3] = _options.TtlSeconds;
+        args[4] = Order.Encode(lines);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            args[5 + (2 * i)] = lines[i].Sku;
+            args[6 + (2 * i)] = lines[i].Quantity;
+        }
+
+        return db.ScriptEvaluateAsync(RedisScripts.Deduct, _keys.PartitionKeys(partition, order.OrderId), args);
+    }
+
+    private async Task<SlotReply> AwaitSlotAsync(Order order, int partition, string nonce, Task<RedisResult> deduct)
+    {
+        try
+        {
+            return SlotReply.Parse(await deduct.ConfigureAwait(false));
+        }
+        catch (RedisException)
+        {
+            return await BackCheckAsync(order, partition, nonce).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ClaimReply> AwaitClaimAsync(Order order, string nonce, Task<RedisResult> claim)
+    {
+        try
+        {
+            return ClaimReply.Parse(await claim.ConfigureAwait(false));
+        }
+        catch (RedisException)
+        {
+            // Claiming is idempotent for the same lines, so asking again answers what the first attempt did.
+            try
+            {
+                return ClaimReply.Parse(await SendClaim(Db, order, nonce, multi: !order.IsSinglePartition).ConfigureAwait(false));
+            }
+            catch (RedisException)
+            {
+                return ClaimReply.Unknown;
+            }
+        }
+    }
+
+    /// <summary>
+    /// After an unknown outcome: read what the partition decided, and if it decided nothing, fence the attempt so it
+    /// can never land later. Only then may the caller retry.
+    /// </summary>
+    private async Task<SlotReply> BackCheckAsync(Order order, int partition, string nonce)
+    {
+        try
+        {
+            var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(partition, order.OrderId)], [nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
+            var state = (string)reply[0]!;
+            if (state == "fenced")
+            {
+                return new SlotReply(SlotStatus.Fenced, []);
+            }
+
+            if (state == "cancelled")
+            {
+                return new SlotReply(SlotStatus.Cancelled, []);
+            }
+
+            var lines = Order.Encode(order.LinesIn(partition, _partitioner));
+            return (string?)reply[1] == lines
+                ? new SlotReply(SlotStatus.Deducted, SlotReply.ParseLines((string?)reply[2]))
+                : new SlotReply(SlotStatus.Conflict, []);
+        }
+        catch (RedisException)
+        {
+            return SlotReply.Unknown;
+        }
+    }
+
+    /// <summary>
+    /// The id is claimed with other lines. If that claim's attempt provably never deducted (its record is empty and
+    /// now fenced), the id is free: take the claim over. Otherwise the id is taken.
+    /// </summary>
+    private async Task<bool> TryTakeOverAsync(Order order, ClaimReply claim, string nonce)
+    {
+        if (claim.State != "single" || !int.TryParse(claim.Partitions, CultureInfo.InvariantCulture, out var theirs))
+        {
+            return false;
+        }
+
+        try
+        {
+            var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(theirs, order.OrderId)], [claim.Nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
+            var state = (string)reply[0]!;
+            var decidedTheirs = state != "fenced" && (string?)reply[1] != order.EncodedLines;
+            if (decidedTheirs)
+            {
+                return false;
+            }
+
+            var home = _partitioner.HomeOf(order.OrderId);
+            var taken = await Db.ScriptEvaluateAsync(RedisScripts.Takeover, [_keys.Claim(home, order.OrderId)],
+                [claim.Nonce, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce, _options.TtlSeconds]).ConfigureAwait(false);
+            return (int)taken == 1;
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Gives back what this attempt deducted in one partition. False if Redis could not confirm it.</summary>
+    private async Task<bool> TryVoidAsync(Order order, int partition, string nonce)
+    {
+        try
+        {
+            await RevertAsync(order.OrderId, partition, "void", nonce, Order.Encode(order.LinesIn(partition, _partitioner))).ConfigureAwait(false);
+            return true;
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, string nonce, string expectedLines)
+    {
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Revert, _keys.PartitionKeys(partition, orderId),
+            [orderId, _options.TtlSeconds, kind, nonce, expectedLines]).ConfigureAwait(false))!;
+        if (reply.Length > 2 && (string?)reply[2] is { } streamId)
+        {
+            _activity.Appended(partition, streamId);
+        }
+
+        return reply;
+    }
+
+    private long Deadline() => _time.GetUtcNow().ToUnixTimeMilliseconds() + _options.TimeoutMilliseconds;
+
+    private static string NewNonce() => Guid.NewGuid().ToString("N");
+}

@@ -1,0 +1,32 @@
+using StackExchange.Redis;
+
+namespace Inventory.Redis;
+
+/// <summary>
+/// Every key of a partition carries the same hash tag, so a script may touch all of them on a cluster.
+/// Layout: docs/redis-keys.md.
+/// </summary>
+internal sealed class RedisKeys(string prefix)
+{
+    public string Tag(int partition) => $"{{{prefix}:{partition}}}";
+
+    public RedisKey Stock(int partition) => Tag(partition) + ":stock";
+
+    public RedisKey Sequences(int partition) => Tag(partition) + ":seq";
+
+    public RedisKey Journal(int partition) => Tag(partition) + ":journal";
+
+    /// <summary>What one partition decided for an order: deducted, cancelled, voided or fenced.</summary>
+    public RedisKey Record(int partition, string orderId) => Tag(partition) + ":o:" + orderId;
+
+    /// <summary>The order's claim in its home partition: lines, partitions and, for multi-partition orders, state.</summary>
+    public RedisKey Claim(int home, string orderId) => Tag(home) + ":c:" + orderId;
+
+    /// <summary>Multi-partition orders in flight, scored by attempt start, for the recovery sweep.</summary>
+    public RedisKey Pending(int home) => Tag(home) + ":pending";
+
+    public RedisKey Adjustment(int partition, string sku, string adjustmentId) => Tag(partition) + ":a:" + sku + ":" + adjustmentId;
+
+    public RedisKey[] PartitionKeys(int partition, string orderId) =>
+        [Stock(partition), Sequences(partition), Journal(partition), Record(partition, orderId)];
+}

@@ -1,0 +1,24 @@
+namespace Inventory.Redis;
+
+public sealed class RedisOptions
+{
+    /// <summary>StackExchange.Redis configuration string; a cluster is detected by the client itself.</summary>
+    public string Configuration { get; set; } = "127.0.0.1:6380";
+
+    /// <summary>Lets several deployments (or test runs) share one Redis without seeing each other's keys.</summary>
+    public string KeyPrefix { get; set; } = "inv";
+
+    /// <summary>Hash tags SKUs spread over; changing it moves SKUs between tags, so it is fixed per deployment.</summary>
+    public int Partitions { get; set; } = 16;
+
+    /// <summary>How long a command may take before its outcome counts as unknown; also each script's deadline.</summary>
+    public int TimeoutMilliseconds { get; set; } = 2000;
+
+    /// <summary>How long order ids, cancels and adjustment ids are remembered (an id is single-use within it).</summary>
+    public TimeSpan IdempotencyTtl { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>A multi-partition order still pending after this long is rolled back. Must exceed the timeout.</summary>
+    public TimeSpan RecoverAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal long TtlSeconds => (long)IdempotencyTtl.TotalSeconds;
+}

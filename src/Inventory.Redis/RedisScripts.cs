@@ -1,0 +1,26 @@
+using System.Reflection;
+
+namespace Inventory.Redis;
+
+/// <summary>The Lua scripts, loaded once from embedded .lua files. StackExchange.Redis sends EVALSHA once a server knows them.</summary>
+internal static class RedisScripts
+{
+    public static readonly string Deduct = Load("deduct");
+    public static readonly string Fence = Load("fence");
+    public static readonly string Revert = Load("revert");
+    public static readonly string Claim = Load("claim");
+    public static readonly string Transition = Load("transition");
+    public static readonly string Takeover = Load("takeover");
+    public static readonly string Tombstone = Load("tombstone");
+    public static readonly string Recover = Load("recover");
+    public static readonly string SetStock = Load("set_stock");
+    public static readonly string Adjust = Load("adjust");
+
+    private static string Load(string name)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Inventory.Redis.Scripts.{name}.lua")
+            ?? throw new InvalidOperationException($"Embedded script {name}.lua is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}
