@@ -132,6 +132,7 @@ cluster_healthy() {
   redis-cli --cluster check 127.0.0.1:7001 2>/dev/null | grep -q 'All nodes agree about slots configuration' || return 1
 }
 
+link_up() { redis-cli -h 127.0.0.1 -p "$1" info replication 2>/dev/null | grep -q '^master_link_status:up'; }
 is_master() { [[ $(redis-cli -h 127.0.0.1 -p "$1" role 2>/dev/null | head -1) == master ]]; }
 
 start_cluster() {
@@ -155,9 +156,10 @@ start_cluster() {
   local m # a node restarted after a failover comes back as a replica: give 7001-7003 their master role back
   for m in "${CLUSTER_PORTS[@]:0:3}"; do
     if [[ $(redis-cli -h 127.0.0.1 -p "$m" role | head -1) != master ]]; then
-      log "cluster: $m is a replica after a failover, CLUSTER FAILOVER on it"
+      log "cluster: $m is a replica after a failover, CLUSTER FAILOVER on it once it is in sync"
+      wait_until 30 "$m to sync with its master" "$LOGS/redis-$m.log" link_up "$m"
       redis-cli -h 127.0.0.1 -p "$m" cluster failover >/dev/null
-      wait_until 30 "$m to become master again" "$LOGS/redis-$m.log" is_master "$m"
+      wait_until 15 "$m to become master again" "$LOGS/redis-$m.log" is_master "$m"
     fi
   done
   wait_until 30 "cluster_state:ok on all 6 nodes" "$LOGS/redis-7001.log" cluster_healthy
