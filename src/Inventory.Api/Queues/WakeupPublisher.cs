@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Inventory.Persistence;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -29,7 +28,7 @@ public sealed partial class WakeupPublisher(JournalActivity activity, StorageQue
                         created = true;
                     }
 
-                    var message = JsonSerializer.Serialize(new WakeupMessage(partition, afterId ?? "", throughId), WakeupMessage.JsonOptions);
+                    var message = new WakeupMessage(partition, afterId ?? "", throughId).ToJson();
                     await queue.SendMessageAsync(message, stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
