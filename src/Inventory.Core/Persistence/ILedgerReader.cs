@@ -1,0 +1,17 @@
+namespace Inventory.Persistence;
+
+/// <summary>Reads what SQL remembers: the ledger (why a SKU is at N, what happened to an order), stock, cursors.</summary>
+public interface ILedgerReader
+{
+    /// <summary>Every ledger row of an order or adjustment id, oldest first; answers GET/cancel once Redis has forgotten the id.</summary>
+    Task<IReadOnlyList<LedgerRow>> FindByReferenceAsync(string referenceId, CancellationToken cancellationToken = default);
+
+    /// <summary>The latest <paramref name="limit"/> rows of a SKU, newest first.</summary>
+    Task<IReadOnlyList<LedgerRow>> GetSkuHistoryAsync(string sku, int limit, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StockRow>> GetStockAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<JournalCursor>> GetCursorsAsync(CancellationToken cancellationToken = default);
+
+    Task<long> CountLedgerAsync(CancellationToken cancellationToken = default);
+}

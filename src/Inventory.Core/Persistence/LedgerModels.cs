@@ -1,0 +1,38 @@
+namespace Inventory.Persistence;
+
+/// <summary>One accepted change as the SQL ledger remembers it; (Sku, Sequence) is its journal identity.</summary>
+public sealed record LedgerRow
+{
+    public string Sku { get; init; } = "";
+    public long Seq { get; init; }
+    public int JournalPartition { get; init; }
+    public string StreamId { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string ReferenceId { get; init; } = "";
+    public long Delta { get; init; }
+    public long AvailableAfter { get; init; }
+    public string? Reason { get; init; }
+    public long TaskId { get; init; }
+    public DateTime JournalAt { get; init; }
+    public DateTime CreatedAt { get; init; }
+}
+
+/// <summary>SQL's copy of a SKU's stock and the per-SKU sequence it reflects.</summary>
+public sealed record StockRow
+{
+    public string Sku { get; init; } = "";
+    public long Available { get; init; }
+    public long LastSeq { get; init; }
+    public DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>How far SQL holds a partition's journal: every entry up to and including <see cref="PersistedThrough"/>.</summary>
+public sealed record JournalCursor
+{
+    public int JournalPartition { get; init; }
+    public string PersistedThrough { get; init; } = "0";
+    public DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>A SKU's stock after a change, as published on <c>inventory-events</c>; (Sku, Sequence) dedupes downstream.</summary>
+public sealed record StockSnapshot(string Sku, long Available, long Sequence);
