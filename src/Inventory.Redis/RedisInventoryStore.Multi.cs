@@ -62,7 +62,7 @@ public sealed partial class RedisInventoryStore
         var moved = await TryTransitionAsync(order.OrderId, "pending", "deducted", "").ConfigureAwait(false);
         if (moved is "pending" or "deducted")
         {
-            var lines = MergeInOrder(order, deducted.SelectMany(d => d.Reply.Lines));
+            var lines = MergeInOrder(order.Lines, deducted.SelectMany(d => d.Reply.Lines));
             return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, deducted.All(d => d.Reply.Replayed));
         }
 
@@ -112,17 +112,19 @@ public sealed partial class RedisInventoryStore
         };
     }
 
+    /// <summary>The original answer, lines in the order the first request listed them (a replay may list them otherwise).</summary>
     private async Task<DeductionOutcome> ReplayAcrossPartitionsAsync(Order order)
     {
+        var claim = Db.HashGetAsync(_keys.Claim(_partitioner.HomeOf(order.OrderId), order.OrderId), "ln");
         var records = await Task.WhenAll(order.Partitions.Select(p => Db.HashGetAsync(_keys.Record(p, order.OrderId), "res"))).ConfigureAwait(false);
-        var lines = MergeInOrder(order, records.SelectMany(r => SlotReply.ParseLines(r)));
+        var lines = MergeInOrder(Order.Decode(await claim.ConfigureAwait(false)), records.SelectMany(r => SlotReply.ParseLines(r)));
         return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, Replayed: true);
     }
 
-    private static List<LineResult> MergeInOrder(Order order, IEnumerable<LineResult> lines)
+    private static List<LineResult> MergeInOrder(IReadOnlyList<OrderLine> order, IEnumerable<LineResult> lines)
     {
         var bySku = lines.ToDictionary(l => l.Sku, StringComparer.Ordinal);
-        return order.Lines.Where(l => bySku.ContainsKey(l.Sku)).Select(l => bySku[l.Sku]).ToList();
+        return order.Where(l => bySku.ContainsKey(l.Sku)).Select(l => bySku[l.Sku]).ToList();
     }
 
     /// <summary>Compare-and-set on a multi-partition claim. Returns the state it was in, or null if Redis failed.</summary>

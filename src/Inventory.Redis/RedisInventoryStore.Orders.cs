@@ -25,8 +25,7 @@ public sealed partial class RedisInventoryStore
             return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict);
         }
 
-        var records = await Task.WhenAll(order.Partitions.Select(p => Db.HashGetAsync(_keys.Record(p, order.OrderId), "res"))).ConfigureAwait(false);
-        return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, MergeInOrder(order, records.SelectMany(r => SlotReply.ParseLines(r))), Replayed: true);
+        return await ReplayAcrossPartitionsAsync(order).ConfigureAwait(false);
     }
 
     public async Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default)
@@ -53,7 +52,7 @@ public sealed partial class RedisInventoryStore
         var partition = int.Parse(claim.GetValueOrDefault("ps")!, CultureInfo.InvariantCulture);
         var record = await Db.HashGetAsync(_keys.Record(partition, orderId), ["st", "ln", "cres"]).ConfigureAwait(false);
         // The claim may hold other lines than the record if the claim lost to a conflicting attempt.
-        if ((string?)record[1] != claim.GetValueOrDefault("ln"))
+        if ((string?)record[1] != claim.GetValueOrDefault("fp"))
         {
             return null;
         }
@@ -149,7 +148,7 @@ public sealed partial class RedisInventoryStore
         var nonce = (string?)reply[3] ?? "";
         foreach (var partition in ((string?)reply[2] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)))
         {
-            var local = Order.Encode(lines.Where(l => _partitioner.PartitionOf(l.Sku) == partition));
+            var local = Order.FingerprintOf(lines.Where(l => _partitioner.PartitionOf(l.Sku) == partition));
             await RevertAsync(orderId, partition, "void", nonce, local).ConfigureAwait(false);
         }
 

@@ -150,7 +150,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         args[1] = nonce;
         args[2] = deadline;
         args[3] = _options.TtlSeconds;
-        args[4] = Order.Encode(lines);
+        args[4] = Order.FingerprintOf(lines);
         for (var i = 0; i < lines.Count; i++)
         {
             args[5 + (2 * i)] = lines[i].Sku;
@@ -212,7 +212,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                 return new SlotReply(SlotStatus.Cancelled, []);
             }
 
-            var lines = Order.Encode(order.LinesIn(partition, _partitioner));
+            var lines = Order.FingerprintOf(order.LinesIn(partition, _partitioner));
             return (string?)reply[1] == lines
                 ? new SlotReply(SlotStatus.Deducted, SlotReply.ParseLines((string?)reply[2]))
                 : new SlotReply(SlotStatus.Conflict, []);
@@ -238,7 +238,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         {
             var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(theirs, order.OrderId)], [claim.Nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
             var state = (string)reply[0]!;
-            var decidedTheirs = state != "fenced" && (string?)reply[1] != order.EncodedLines;
+            var decidedTheirs = state != "fenced" && (string?)reply[1] != order.Fingerprint;
             if (decidedTheirs)
             {
                 return false;
@@ -260,7 +260,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     {
         try
         {
-            await RevertAsync(order.OrderId, partition, "void", nonce, Order.Encode(order.LinesIn(partition, _partitioner))).ConfigureAwait(false);
+            await RevertAsync(order.OrderId, partition, "void", nonce, Order.FingerprintOf(order.LinesIn(partition, _partitioner))).ConfigureAwait(false);
             return true;
         }
         catch (RedisException)

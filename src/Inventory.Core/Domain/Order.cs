@@ -71,6 +71,7 @@ public sealed class Order
         }).ToList();
     }
 
-    private static string FingerprintOf(IEnumerable<OrderLine> lines) =>
+    /// <summary>Order-insensitive identity of a set of lines: what replays are recognised by.</summary>
+    public static string FingerprintOf(IEnumerable<OrderLine> lines) =>
         Encode(lines.OrderBy(l => l.Sku, StringComparer.Ordinal));
 }

@@ -1,0 +1,1 @@
+EXEC sys.sp_releaseapplock @Resource = N'inventory-migrations', @LockOwner = N'Session';
