@@ -49,25 +49,26 @@ wait_until() {
   done
 }
 
-# stop_pid NAME PIDFILE: SIGTERM the named pid, wait (SIGKILL after 20 s), remove the pid file.
+# stop_pid NAME PIDFILE PATTERN: SIGTERM the pid named in PIDFILE if its command line contains PATTERN,
+# wait (SIGKILL after 20 s), remove the pid file.
 stop_pid() {
   local name=$1 f=$2 pid i
   if [[ ! -s $f ]]; then log "$name: not running (no pid file)"; return; fi
   pid=$(head -1 "$f")
-  if alive "$pid"; then
+  if pid_ok "$f" "$3"; then
     log "$name: stopping pid $pid"
     kill "$pid" 2>/dev/null || true
     for ((i = 0; i < 200; i++)); do alive "$pid" || break; sleep 0.1; done
     if alive "$pid"; then log "$name: pid $pid still alive after 20 s, sending SIGKILL"; kill -9 "$pid" 2>/dev/null || true; sleep 0.5; fi
   else
-    log "$name: pid $pid not running (stale pid file)"
+    log "$name: pid $pid is not running $3 (stale pid file removed)"
   fi
   rm -f "$f"
 }
 
 # ---------------------------------------------------------------- installs
 pkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+pg_bindir() { { ls -d /usr/lib/postgresql/*/bin 2>/dev/null || true; } | sort -V | tail -1; }
 
 apt_install() {
   local missing=() p
@@ -76,7 +77,7 @@ apt_install() {
   [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
   log "apt-get install ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  apt-get update -qq || die "apt-get update failed"
   apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${missing[@]}" >"$LOGS/apt.log" 2>&1 ||
     { tail -n 30 "$LOGS/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
 }
@@ -116,7 +117,7 @@ start_redis_node() { # PORT DIR [extra flags]
 }
 
 start_redis() { start_redis_node "$REDIS_PORT" "$LOCAL/redis/$REDIS_PORT"; }
-stop_redis() { stop_pid "redis $REDIS_PORT" "$RUN/redis-$REDIS_PORT.pid"; }
+stop_redis() { stop_pid "redis $REDIS_PORT" "$RUN/redis-$REDIS_PORT.pid" redis-server; }
 
 cluster_info() { redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r' | grep "^$2:" | cut -d: -f2; }
 cluster_healthy() {
@@ -166,7 +167,7 @@ start_cluster() {
   log "cluster: ok, masters: $(redis-cli -h 127.0.0.1 -p 7001 cluster nodes | awk '$3 ~ /master/ {sub(/@.*/, "", $2); print $2}' | sort | tr '\n' ' ')"
 }
 
-stop_cluster() { local p; for p in "${CLUSTER_PORTS[@]}"; do stop_pid "redis $p" "$RUN/redis-$p.pid"; done; }
+stop_cluster() { local p; for p in "${CLUSTER_PORTS[@]}"; do stop_pid "redis $p" "$RUN/redis-$p.pid" redis-server; done; }
 
 # ---------------------------------------------------------------- postgres
 # PostgreSQL runs as the postgres user, which must reach its data dir; if it cannot reach .local (or the
@@ -178,7 +179,9 @@ pg_root() {
   echo "/var/tmp/inventory-pg-$(echo -n "$ROOT" | md5sum | cut -c1-10)"
 }
 as_pg() { (cd / && runuser -u postgres -- "$@"); }
-pg_up() { local d; d="$(pg_root)/data"; [[ -f $d/postmaster.pid ]] && as_pg "$(pg_bindir)/pg_ctl" -D "$d" status >/dev/null 2>&1 && port_open "$PG_PORT"; }
+# our postmaster: postmaster.pid names a live process started with -D <our data dir> (pids get reused)
+pg_running() { local d; d="$(pg_root)/data"; pid_ok "$d/postmaster.pid" "postgres -D $d " && as_pg "$(pg_bindir)/pg_ctl" -D "$d" status >/dev/null 2>&1; }
+pg_up() { pg_running && port_open "$PG_PORT"; }
 psql_pg() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtAX "$@"; }
 
 start_postgres() {
@@ -196,6 +199,10 @@ start_postgres() {
   major=$(basename "$(dirname "$bin")")
   [[ $(cat "$data/PG_VERSION") == "$major" ]] ||
     die "data dir is PostgreSQL $(cat "$data/PG_VERSION") but binaries are $major: scripts/services.sh reset postgres"
+  if [[ -f $data/postmaster.pid ]] && ! pg_running; then
+    log "postgres: removing stale postmaster.pid (pid $(head -1 "$data/postmaster.pid") is not our postgres)"
+    rm -f "$data/postmaster.pid"
+  fi
   if pg_up; then
     log "postgres: already running (pid $(head -1 "$data/postmaster.pid"))"
   else
@@ -216,7 +223,7 @@ start_postgres() {
 
 stop_postgres() {
   local data; data="$(pg_root)/data"
-  if [[ -f $data/postmaster.pid ]] && as_pg "$(pg_bindir)/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  if pg_running; then
     log "postgres: pg_ctl stop -m fast"
     as_pg "$(pg_bindir)/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
   else
@@ -243,7 +250,7 @@ start_azurite() {
   pid_ok "$RUN/azurite.pid" azurite.js || die "azurite pid $(cat "$RUN/azurite.pid") is not running (log: $LOGS/azurite.log)"
 }
 
-stop_azurite() { stop_pid azurite "$RUN/azurite.pid"; }
+stop_azurite() { stop_pid azurite "$RUN/azurite.pid" azurite.js; }
 
 # ---------------------------------------------------------------- status / reset
 status_line() {
