@@ -261,9 +261,10 @@ module cacheRedis 'app/redis-cache.bicep' = if (redisFlavor == 'cache') {
   }
 }
 
-// With a deployer, they administer Azure SQL and grant the app its database user afterwards
-// (infra/scripts/sql-grant-identity.sql). Without one, the app identity itself is the administrator.
-var sqlAdminIsDeployer = !empty(principalId)
+// A signed-in user deploying administers Azure SQL and grants the app its database user afterwards
+// (infra/scripts/sql-grant-identity.sql). Otherwise (no principal, or a pipeline's service principal) the app
+// identity itself is the administrator; SQL identifies a service principal by its client ID.
+var sqlAdminIsDeployer = !empty(principalId) && principalType == 'User'
 
 module sql 'app/sql.bicep' = if (databaseProvider == 'sql') {
   name: 'sql'
@@ -273,9 +274,9 @@ module sql 'app/sql.bicep' = if (databaseProvider == 'sql') {
     databaseName: names.database
     location: location
     tags: tags
-    adminObjectId: sqlAdminIsDeployer ? principalId : identity.outputs.principalId
+    adminSid: sqlAdminIsDeployer ? principalId : identity.outputs.clientId
     adminLogin: sqlAdminIsDeployer ? (empty(principalLogin) ? 'deployer' : principalLogin) : identity.outputs.name
-    adminPrincipalType: sqlAdminIsDeployer && principalType == 'User' ? 'User' : 'Application'
+    adminPrincipalType: sqlAdminIsDeployer ? 'User' : 'Application'
     skuName: sqlSkuName
     skuTier: sqlSkuTier
     maxSizeGB: sqlMaxSizeGB

@@ -13,10 +13,10 @@ param location string
 @description('Tags for every resource.')
 param tags object
 
-@description('Object ID of the server\'s Entra administrator (a user, group or service principal).')
-param adminObjectId string
+@description('Entra administrator\'s SID: the object ID of a user or group, the client (application) ID of a service principal or managed identity.')
+param adminSid string
 
-@description('Display name of the Entra administrator (shown in the portal; the object ID is what grants access).')
+@description('Display name of the Entra administrator (shown in the portal; the SID is what grants access).')
 param adminLogin string
 
 @description('Kind of principal the administrator is.')
@@ -51,7 +51,7 @@ resource server 'Microsoft.Sql/servers@2023-08-01' = {
       administratorType: 'ActiveDirectory'
       azureADOnlyAuthentication: true
       login: adminLogin
-      sid: adminObjectId
+      sid: adminSid
       principalType: adminPrincipalType
       tenantId: subscription().tenantId
     }
