@@ -19,7 +19,7 @@ public sealed partial class RedisInventoryStore
         {
             claim = ClaimReply.Parse(await SendClaim(Db, order, nonce, multi: true).ConfigureAwait(false));
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             // Nothing was deducted yet; the claim, if it landed, is pending and a retry takes it over.
             return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
@@ -137,7 +137,7 @@ public sealed partial class RedisInventoryStore
                 [orderId, from, to, nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
             return (string?)reply[1];
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return null;
         }

@@ -73,7 +73,7 @@ public sealed partial class RedisInventoryStore
         {
             claim = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Tombstone, [_keys.Claim(home, orderId)], [_options.TtlSeconds]).ConfigureAwait(false))!;
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return new CancelOutcome(orderId, CancelStatus.Unknown, []);
         }
@@ -97,7 +97,7 @@ public sealed partial class RedisInventoryStore
         {
             reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", "", ""))).ConfigureAwait(false);
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return new CancelOutcome(orderId, CancelStatus.Unknown, []);
         }

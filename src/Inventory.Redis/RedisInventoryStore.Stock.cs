@@ -66,7 +66,7 @@ public sealed partial class RedisInventoryStore
             var latency = await Db.PingAsync().ConfigureAwait(false);
             return new DependencyHealth("redis", true, $"ping {latency.TotalMilliseconds:0.0} ms");
         }
-        catch (RedisException e)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return new DependencyHealth("redis", false, e.GetType().Name);
         }

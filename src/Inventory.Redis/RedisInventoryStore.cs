@@ -166,7 +166,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         {
             return SlotReply.Parse(await deduct.ConfigureAwait(false));
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return await BackCheckAsync(order, partition, nonce).ConfigureAwait(false);
         }
@@ -178,14 +178,14 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         {
             return ClaimReply.Parse(await claim.ConfigureAwait(false));
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             // Claiming is idempotent for the same lines, so asking again answers what the first attempt did.
             try
             {
                 return ClaimReply.Parse(await SendClaim(Db, order, nonce, multi: !order.IsSinglePartition).ConfigureAwait(false));
             }
-            catch (RedisException)
+            catch (Exception again) when (RedisFailures.IsTransient(again))
             {
                 return ClaimReply.Unknown;
             }
@@ -217,7 +217,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                 ? new SlotReply(SlotStatus.Deducted, SlotReply.ParseLines((string?)reply[2]))
                 : new SlotReply(SlotStatus.Conflict, []);
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return SlotReply.Unknown;
         }
@@ -249,7 +249,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                 [claim.Nonce, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce, _options.TtlSeconds]).ConfigureAwait(false);
             return (int)taken == 1;
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return false;
         }
@@ -263,7 +263,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             await RevertAsync(order.OrderId, partition, "void", nonce, Order.FingerprintOf(order.LinesIn(partition, _partitioner))).ConfigureAwait(false);
             return true;
         }
-        catch (RedisException)
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return false;
         }

@@ -1,0 +1,45 @@
+using Dapper;
+using Inventory.Persistence;
+using static Inventory.Sql.SqlParameters;
+
+namespace Inventory.Sql;
+
+public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
+{
+    private SqlStatements Sql => database.Statements;
+
+    public async Task<IReadOnlyList<LedgerRow>> FindByReferenceAsync(string referenceId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<LedgerRow>(database.Command(
+            Sql.Get(Statements.LedgerByReference), new { reference_id = Ansi(referenceId) }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<IReadOnlyList<LedgerRow>> GetSkuHistoryAsync(string sku, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<LedgerRow>(database.Command(
+            Sql.Get(Statements.LedgerBySku), new { sku = Ansi(sku), limit }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<IReadOnlyList<StockRow>> GetStockAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<StockRow>(database.Command(
+            Sql.Get(Statements.StockGet), new { skus = Strings(skus) }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<IReadOnlyList<JournalCursor>> GetCursorsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<JournalCursor>(database.Command(
+            Sql.Get(Statements.CursorList), null, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<long> CountLedgerAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await connection.ExecuteScalarAsync<long>(database.Command(
+            Sql.Get(Statements.LedgerCount), null, null, cancellationToken)).ConfigureAwait(false);
+    }
+}
