@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Inventory.Tests.Infrastructure;
 
 /// <summary>Small helpers for calling the HTTP API the way a checkout frontend would.</summary>
-public static class Api
+public static class HttpCalls
 {
     public static StringContent Json(object body) => new(JsonSerializer.Serialize(body, new JsonSerializerOptions(JsonSerializerDefaults.Web)), Encoding.UTF8, "application/json");
 
