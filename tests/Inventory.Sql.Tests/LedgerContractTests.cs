@@ -1,0 +1,190 @@
+using Inventory.Persistence;
+using Inventory.Sql.Tests.Infrastructure;
+
+namespace Inventory.Sql.Tests;
+
+/// <summary>Ledger, stock and cursor statements, against every configured database.</summary>
+public class LedgerContractTests
+{
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Re_persisting_a_range_inserts_nothing_and_an_overlapping_range_only_its_new_entries(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        var entries = Enumerable.Range(0, 150).Select(i => journal.Deduct($"order-{i}", $"sku-{i % 7}", 1)).ToList();
+
+        Assert.Equal(100, await InsertAsync(db, entries[..100]));
+        Assert.Equal(0, await InsertAsync(db, entries[..100]));
+        Assert.Equal(50, await InsertAsync(db, entries[50..]));
+
+        Assert.Equal(150, await db.Ledger.CountLedgerAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Ledger_rows_keep_every_field_of_the_journal_entry(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(4);
+        var set = journal.Set("SKU-a", 10);
+        var deduct = journal.Deduct("order-1", "SKU-a", 3);
+        var adjust = journal.Adjust("adj-1", "SKU-a", 5, "found a box, 'dented'");
+        await InsertAsync(db, [set, deduct, adjust], taskId: 42);
+
+        var order = Assert.Single(await db.Ledger.FindByReferenceAsync("order-1"));
+        var history = await db.Ledger.GetSkuHistoryAsync("SKU-a", 2);
+
+        Assert.Equal(
+            (deduct.Sku, deduct.Sequence, deduct.Partition, deduct.StreamId, ChangeKinds.Deduct, "order-1", -3L, 7L, (string?)null, 42L),
+            (order.Sku, order.Seq, order.JournalPartition, order.StreamId, order.Kind, order.ReferenceId, order.Delta, order.AvailableAfter, order.Reason, order.TaskId));
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(deduct.TimestampMs).UtcDateTime, DateTime.SpecifyKind(order.JournalAt, DateTimeKind.Utc));
+        Assert.Equal([3L, 2L], history.Select(h => h.Seq));
+        Assert.Equal("found a box, 'dented'", history[0].Reason);
+        Assert.Empty(await db.Ledger.FindByReferenceAsync("ORDER-1"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task The_ledger_refuses_updates_and_deletes(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        await InsertAsync(db, [journal.Deduct("o", "s", 1)]);
+
+        await Assert.ThrowsAnyAsync<Exception>(() => db.ExecuteAsync("UPDATE ledger SET delta = 0"));
+        await Assert.ThrowsAnyAsync<Exception>(() => db.ExecuteAsync("DELETE FROM ledger"));
+        Assert.Equal(-1, await db.ScalarAsync<long>("SELECT delta FROM ledger"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Stock_takes_the_latest_sequence_across_sets_and_deltas_in_one_write(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        await InsertAsync(db, [journal.Set("a", 100), journal.Deduct("o1", "a", 30), journal.Set("a", 50), journal.Deduct("o2", "a", 5), journal.Set("b", 7)]);
+
+        Assert.Equal(2, await ApplyAsync(db, ["a", "b", "missing"]));
+
+        var stock = await db.Ledger.GetStockAsync(["a", "b", "missing"]);
+        Assert.Equal([("a", 45L, 4L), ("b", 7L, 1L)], stock.Select(s => (s.Sku, s.Available, s.LastSeq)));
+        Assert.Equal(0, await ApplyAsync(db, ["a", "b"]));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Stock_never_goes_backwards_and_never_refuses_what_Redis_accepted(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        var entries = new[] { journal.Set("a", 1), journal.Deduct("o1", "a", 1), journal.Cancel("o1", "a", 1), journal.Deduct("o2", "a", 1) };
+
+        // Out-of-order arrival: the later half is applied first, then the earlier half must change nothing.
+        await InsertAsync(db, entries[2..]);
+        await ApplyAsync(db, ["a"]);
+        await InsertAsync(db, entries[..2]);
+        Assert.Equal(0, await ApplyAsync(db, ["a"]));
+        Assert.Equal((0L, 4L), await StockOfAsync(db, "a"));
+
+        // A stock row already ahead of the ledger (a later sequence applied by another batch) is left alone.
+        await db.ExecuteAsync("UPDATE stock SET available = 99, last_seq = 10 WHERE sku = 'a'");
+        Assert.Equal(0, await ApplyAsync(db, ["a"]));
+        Assert.Equal((99L, 10L), await StockOfAsync(db, "a"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Concurrent_batches_applying_one_hot_sku_end_at_its_latest_sequence(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        journal.Set("hot", 1_000_000);
+        for (var i = 0; i < 300; i++)
+        {
+            journal.Deduct($"o{i}", "hot", 1);
+            journal.Deduct($"p{i}", $"cold-{i % 10}", 1);
+        }
+
+        var history = journal.History;
+        var chunks = history.Chunk(20).ToList();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var c = w; c < chunks.Count; c += 4)
+            {
+                await InsertAsync(db, chunks[c]);
+                await ApplyAsync(db, chunks[c].Select(e => e.Sku).Distinct().ToArray());
+            }
+        })));
+        await ApplyAsync(db, journal.Stock.Keys.ToArray());
+
+        var stock = await db.Ledger.GetStockAsync(journal.Stock.Keys.ToArray());
+        Assert.Equal(journal.Stock.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, p.Value)), stock.Select(s => (s.Sku, s.Available)));
+        Assert.Equal(301L, stock.Single(s => s.Sku == "hot").LastSeq);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_partition_cursor_starts_at_zero_advances_and_serialises_its_transactions(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+
+        await using (var first = await db.Store.BeginAsync())
+        {
+            Assert.Equal("0", await first.LockCursorAsync(3));
+            var second = Task.Run(async () =>
+            {
+                await using var tx = await db.Store.BeginAsync();
+                var seen = await tx.LockCursorAsync(3);
+                await tx.CommitAsync();
+                return seen;
+            });
+            await Task.Delay(300);
+            Assert.False(second.IsCompleted, "a second transaction must wait for the cursor's lock");
+
+            await first.AdvanceCursorAsync(3, "1700000000000-5");
+            await first.CommitAsync();
+            Assert.Equal("1700000000000-5", await second);
+        }
+
+        var cursor = Assert.Single(await db.Ledger.GetCursorsAsync());
+        Assert.Equal((3, "1700000000000-5"), (cursor.JournalPartition, cursor.PersistedThrough));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Identifiers_compare_byte_wise(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        await InsertAsync(db, [journal.Set("abc", 1), journal.Set("ABC", 2), journal.Set("abC", 3)]);
+        await ApplyAsync(db, ["abc", "ABC", "abC"]);
+
+        var stock = await db.Ledger.GetStockAsync(["abc", "ABC", "abC"]);
+
+        Assert.Equal([("ABC", 2L), ("abC", 3L), ("abc", 1L)], stock.Select(s => (s.Sku, s.Available)));
+        Assert.Equal(3, await db.Ledger.CountLedgerAsync());
+    }
+
+    private static async Task<int> InsertAsync(TestDatabase db, IReadOnlyList<JournalEntry> entries, long taskId = 1)
+    {
+        await using var tx = await db.Store.BeginAsync();
+        var inserted = await tx.InsertLedgerAsync(taskId, entries);
+        await tx.CommitAsync();
+        return inserted;
+    }
+
+    private static async Task<int> ApplyAsync(TestDatabase db, IReadOnlyCollection<string> skus)
+    {
+        await using var tx = await db.Store.BeginAsync();
+        var written = await tx.ApplyStockAsync(skus);
+        await tx.CommitAsync();
+        return written;
+    }
+
+    private static async Task<(long Available, long LastSeq)> StockOfAsync(TestDatabase db, string sku)
+    {
+        var row = Assert.Single(await db.Ledger.GetStockAsync([sku]));
+        return (row.Available, row.LastSeq);
+    }
+}
