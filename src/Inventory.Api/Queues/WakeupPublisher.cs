@@ -28,7 +28,7 @@ public sealed partial class WakeupPublisher(JournalActivity activity, StorageQue
                         created = true;
                     }
 
-                    var message = new WakeupMessage(partition, afterId ?? "", throughId).ToJson();
+                    var message = new WakeupMessage(partition, afterId ?? "0", throughId).ToJson();
                     await queue.SendMessageAsync(message, stoppingToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
