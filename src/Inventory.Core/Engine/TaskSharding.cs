@@ -18,22 +18,28 @@ public sealed class TaskSharding
 
     public int OfPartition(int partition) => partition % Count;
 
-    // Salted so that with as many shards as partitions a partition's SKUs still spread over all shards.
-    public int OfSku(string sku) => (int)(Fnv1a("shard/", sku) % (uint)Count);
+    public int OfSku(string sku) => (int)(Mix(Fnv1a(sku)) % (uint)Count);
 
-    private static uint Fnv1a(string salt, string value)
+    private static uint Fnv1a(string value)
     {
         var hash = 2166136261u;
-        foreach (var c in salt)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
         foreach (var c in value)
         {
             hash = (hash ^ c) * 16777619u;
         }
 
+        return hash;
+    }
+
+    // FNV-1a's low bits depend only on the inputs' low bits, so without this finaliser (MurmurHash3's) the SKUs
+    // of one partition (FNV-1a mod the partition count) would land on only a few shards.
+    private static uint Mix(uint hash)
+    {
+        hash ^= hash >> 16;
+        hash *= 0x85ebca6bu;
+        hash ^= hash >> 13;
+        hash *= 0xc2b2ae35u;
+        hash ^= hash >> 16;
         return hash;
     }
 }
