@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace Inventory.Benchmarks;
+
+internal static class Measure
+{
+    /// <summary>Runs <paramref name="total"/> operations over <paramref name="concurrency"/> loops; returns operations per second.</summary>
+    public static async Task<double> RateAsync(int total, int concurrency, Func<int, Task> operation)
+    {
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < total)
+            {
+                await operation(i);
+            }
+        })));
+        return total / watch.Elapsed.TotalSeconds;
+    }
+
+    public static void Row(string name, double value, string unit = "/s") => Console.WriteLine($"  {name,-58} {value,12:N0} {unit}");
+
+    public static void Ratio(string name, double value, double target) =>
+        Console.WriteLine($"  {name,-58} {value,12:P1}   target >= {target:P0}  {(value >= target ? "met" : "NOT met")}");
+}
