@@ -27,6 +27,15 @@ public sealed class InMemoryJournal : IJournal
 
     public Partitioner Partitioner => _partitioner;
 
+    /// <summary>Stock that existed before the journal began (sequence 0), as a catalogue import would leave it.</summary>
+    public void Seed(string sku, long available)
+    {
+        lock (_gate)
+        {
+            _skus[sku] = (0, available);
+        }
+    }
+
     public JournalEntry Deduct(string orderId, string sku, long quantity) => Append(ChangeKinds.Deduct, orderId, sku, _ => -quantity, null);
 
     public JournalEntry Cancel(string orderId, string sku, long quantity) => Append(ChangeKinds.Cancel, orderId, sku, _ => quantity, null);
