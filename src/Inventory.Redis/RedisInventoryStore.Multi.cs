@@ -17,7 +17,7 @@ public sealed partial class RedisInventoryStore
         ClaimReply claim;
         try
         {
-            claim = ClaimReply.Parse(await SendClaim(Db, order, nonce, multi: true).ConfigureAwait(false));
+            claim = ClaimReply.Parse(await SendMultiClaim(Db, order, nonce).ConfigureAwait(false));
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
@@ -115,9 +115,10 @@ public sealed partial class RedisInventoryStore
     /// <summary>The original answer, lines in the order the first request listed them (a replay may list them otherwise).</summary>
     private async Task<DeductionOutcome> ReplayAcrossPartitionsAsync(Order order)
     {
-        var claim = Db.HashGetAsync(_keys.Claim(_partitioner.HomeOf(order.OrderId), order.OrderId), "ln");
+        var claim = Db.StringGetAsync(_keys.Claim(_partitioner.HomeOf(order.OrderId), order.OrderId));
         var records = await Task.WhenAll(order.Partitions.Select(p => Db.HashGetAsync(_keys.Record(p, order.OrderId), "res"))).ConfigureAwait(false);
-        var lines = MergeInOrder(Order.Decode(await claim.ConfigureAwait(false)), records.SelectMany(r => SlotReply.ParseLines(r)));
+        var original = ClaimValue.Parse(await claim.ConfigureAwait(false))?.Lines ?? order.EncodedLines;
+        var lines = MergeInOrder(Order.Decode(original), records.SelectMany(r => SlotReply.ParseLines(r)));
         return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, Replayed: true);
     }
 

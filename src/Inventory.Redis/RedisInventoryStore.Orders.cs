@@ -30,16 +30,15 @@ public sealed partial class RedisInventoryStore
 
     public async Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        var claim = (await Db.HashGetAllAsync(_keys.Claim(_partitioner.HomeOf(orderId), orderId)).ConfigureAwait(false))
-            .ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
-        var state = claim.GetValueOrDefault("st");
-        if (state is null or "tomb" or "failed")
+        var claim = ClaimValue.Parse(await Db.StringGetAsync(_keys.Claim(_partitioner.HomeOf(orderId), orderId)).ConfigureAwait(false));
+        var state = claim?.State;
+        if (claim is null || state is "tomb" or "failed")
         {
             return null;
         }
 
-        var lines = Order.Decode(claim.GetValueOrDefault("ln"));
-        if (state != "single")
+        var lines = Order.Decode(claim.Lines);
+        if (state != ClaimValue.Single)
         {
             return state switch
             {
@@ -49,10 +48,9 @@ public sealed partial class RedisInventoryStore
             };
         }
 
-        var partition = int.Parse(claim.GetValueOrDefault("ps")!, CultureInfo.InvariantCulture);
-        var record = await Db.HashGetAsync(_keys.Record(partition, orderId), ["st", "ln", "cres"]).ConfigureAwait(false);
+        var record = await Db.HashGetAsync(_keys.Record(claim.PartitionList[0], orderId), ["st", "ln", "cres"]).ConfigureAwait(false);
         // The claim may hold other lines than the record if the claim lost to a conflicting attempt.
-        if ((string?)record[1] != claim.GetValueOrDefault("fp"))
+        if ((string?)record[1] != claim.Fingerprint)
         {
             return null;
         }
@@ -78,15 +76,14 @@ public sealed partial class RedisInventoryStore
             return new CancelOutcome(orderId, CancelStatus.Unknown, []);
         }
 
-        var state = (string)claim[0]!;
-        if (state is "tomb")
+        if ((string)claim[0]! == "tomb" || ClaimValue.Parse((string?)claim[1]) is not { State: not "tomb" } found)
         {
             return new CancelOutcome(orderId, CancelStatus.NotFound, []);
         }
 
-        var lines = Order.Decode((string?)claim[1]);
-        var partitions = ((string?)claim[2] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
-        if (state != "single" && await TryTransitionAsync(orderId, "pending deducted failed compensating cancelled", "cancelled", "").ConfigureAwait(false) is null)
+        var lines = Order.Decode(found.Lines);
+        var partitions = found.PartitionList;
+        if (found.State != ClaimValue.Single && await TryTransitionAsync(orderId, "pending deducted failed compensating cancelled", "cancelled", "").ConfigureAwait(false) is null)
         {
             return new CancelOutcome(orderId, CancelStatus.Unknown, []);
         }
@@ -144,9 +141,10 @@ public sealed partial class RedisInventoryStore
             return false;
         }
 
-        var lines = Order.Decode((string?)reply[1]);
-        var nonce = (string?)reply[3] ?? "";
-        foreach (var partition in ((string?)reply[2] ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)))
+        var claim = ClaimValue.Parse((string?)reply[1])!;
+        var lines = Order.Decode(claim.Lines);
+        var nonce = claim.Nonce;
+        foreach (var partition in claim.PartitionList)
         {
             var local = Order.FingerprintOf(lines.Where(l => _partitioner.PartitionOf(l.Sku) == partition));
             await RevertAsync(orderId, partition, "void", nonce, local).ConfigureAwait(false);

@@ -65,14 +65,14 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         return await Task.WhenAll(outcomes).ConfigureAwait(false);
     }
 
-    private sealed record SingleAttempt(string Nonce, int Partition, Task<RedisResult> Claim, Task<RedisResult> Deduct);
+    private sealed record SingleAttempt(string Nonce, int Partition, Task<RedisValue> Claim, Task<RedisResult> Deduct);
 
     /// <summary>Claim and deduction are written back to back without waiting: one round trip.</summary>
     private SingleAttempt SendSingle(IDatabaseAsync db, Order order)
     {
         var nonce = NewNonce();
         var partition = order.Partitions[0];
-        var claim = SendClaim(db, order, nonce, multi: false);
+        var claim = SendSingleClaim(db, order, nonce);
         var deduct = SendDeduct(db, order, partition, order.Lines, nonce, Deadline());
         return new SingleAttempt(nonce, partition, claim, deduct);
     }
@@ -133,14 +133,19 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         };
     }
 
-    private Task<RedisResult> SendClaim(IDatabaseAsync db, Order order, string nonce, bool multi)
+    /// <summary>A native SET NX GET: cheaper than a script, and the previous value tells replays from conflicts.</summary>
+    private Task<RedisValue> SendSingleClaim(IDatabaseAsync db, Order order, string nonce) =>
+        db.StringSetAndGetAsync(_keys.Claim(_partitioner.HomeOf(order.OrderId), order.OrderId), SingleClaim(order, nonce).Format(),
+            _options.IdempotencyTtl, keepTtl: false, When.NotExists);
+
+    private static ClaimValue SingleClaim(Order order, string nonce) =>
+        new(ClaimValue.Single, nonce, 0, string.Join(' ', order.Partitions), order.Fingerprint, order.EncodedLines);
+
+    private Task<RedisResult> SendMultiClaim(IDatabaseAsync db, Order order, string nonce)
     {
         var home = _partitioner.HomeOf(order.OrderId);
         return db.ScriptEvaluateAsync(RedisScripts.Claim, [_keys.Claim(home, order.OrderId), _keys.Pending(home)],
-        [
-            order.OrderId, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce,
-            _options.TtlSeconds, multi ? "multi" : "single",
-        ]);
+            [order.OrderId, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce, _options.TtlSeconds]);
     }
 
     private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, string nonce, long deadline)
@@ -172,18 +177,18 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
     }
 
-    private async Task<ClaimReply> AwaitClaimAsync(Order order, string nonce, Task<RedisResult> claim)
+    private async Task<ClaimReply> AwaitClaimAsync(Order order, string nonce, Task<RedisValue> claim)
     {
         try
         {
-            return ClaimReply.Parse(await claim.ConfigureAwait(false));
+            return ClaimReply.FromPrevious(await claim.ConfigureAwait(false), order.Fingerprint, nonce);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            // Claiming is idempotent for the same lines, so asking again answers what the first attempt did.
+            // Asking again is safe: if the first SET landed, the claim found is this attempt's own (same nonce).
             try
             {
-                return ClaimReply.Parse(await SendClaim(Db, order, nonce, multi: !order.IsSinglePartition).ConfigureAwait(false));
+                return ClaimReply.FromPrevious(await SendSingleClaim(Db, order, nonce).ConfigureAwait(false), order.Fingerprint, nonce);
             }
             catch (Exception again) when (RedisFailures.IsTransient(again))
             {
@@ -229,24 +234,27 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     /// </summary>
     private async Task<bool> TryTakeOverAsync(Order order, ClaimReply claim, string nonce)
     {
-        if (claim.State != "single" || !int.TryParse(claim.Partitions, CultureInfo.InvariantCulture, out var theirs))
+        if (claim.Raw is null || claim.State is not (ClaimValue.Single or "failed"))
         {
             return false;
         }
 
         try
         {
-            var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(theirs, order.OrderId)], [claim.Nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
-            var state = (string)reply[0]!;
-            var decidedTheirs = state != "fenced" && (string?)reply[1] != order.Fingerprint;
-            if (decidedTheirs)
+            if (claim.State == ClaimValue.Single)
             {
-                return false;
+                var theirs = int.Parse(claim.Partitions, CultureInfo.InvariantCulture);
+                var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(theirs, order.OrderId)], [claim.Nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
+                var decidedTheirs = (string)reply[0]! != "fenced" && (string?)reply[1] != order.Fingerprint;
+                if (decidedTheirs)
+                {
+                    return false;
+                }
             }
 
             var home = _partitioner.HomeOf(order.OrderId);
             var taken = await Db.ScriptEvaluateAsync(RedisScripts.Takeover, [_keys.Claim(home, order.OrderId)],
-                [claim.Nonce, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce, _options.TtlSeconds]).ConfigureAwait(false);
+                [claim.Raw, SingleClaim(order, nonce).Format(), _options.TtlSeconds]).ConfigureAwait(false);
             return (int)taken == 1;
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))

@@ -90,9 +90,27 @@ internal enum ClaimStatus
     Unknown,
 }
 
-internal sealed record ClaimReply(ClaimStatus Status, string State = "", string Partitions = "", string Nonce = "", string Lines = "")
+internal sealed record ClaimReply(ClaimStatus Status, string State = "", string Partitions = "", string Nonce = "", string Lines = "", string? Raw = null)
 {
     public static readonly ClaimReply Unknown = new(ClaimStatus.Unknown);
+
+    /// <summary>Interprets the previous value a single-partition claim's SET NX GET returned.</summary>
+    public static ClaimReply FromPrevious(string? previous, string fingerprint, string nonce)
+    {
+        if (ClaimValue.Parse(previous) is not { } claim || claim.Nonce == nonce)
+        {
+            return new ClaimReply(ClaimStatus.New);
+        }
+
+        if (claim.State == "tomb")
+        {
+            return new ClaimReply(ClaimStatus.Tomb, "tomb");
+        }
+
+        return claim.Fingerprint == fingerprint
+            ? new ClaimReply(ClaimStatus.Same, claim.State)
+            : new ClaimReply(ClaimStatus.Conflict, claim.State, claim.Partitions, claim.Nonce, claim.Lines, previous);
+    }
 
     public static ClaimReply Parse(RedisResult result)
     {

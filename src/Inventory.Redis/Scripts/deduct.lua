@@ -6,18 +6,18 @@
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
-local st = redis.call('HGET', KEYS[4], 'st')
+local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'f')
+local st = record[1]
 if st == 'deducted' then
-  if redis.call('HGET', KEYS[4], 'ln') ~= ARGV[5] then
+  if record[2] ~= ARGV[5] then
     return {'conflict'}
   end
-  return {'deducted', redis.call('HGET', KEYS[4], 'res'), '1'}
+  return {'deducted', record[3], '1'}
 elseif st == 'cancelled' then
   return {'cancelled'}
 elseif st then
   -- fenced or voided: the attempts named in the fence may never land; a fresh attempt may
-  local fence = redis.call('HGET', KEYS[4], 'f') or ''
-  if string.find(fence, ' ' .. ARGV[2] .. ' ', 1, true) then
+  if string.find(record[4] or '', ' ' .. ARGV[2] .. ' ', 1, true) then
     return {'fenced'}
   end
 end

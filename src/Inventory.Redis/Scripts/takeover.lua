@@ -1,12 +1,9 @@
 #!lua
--- Replaces a single-partition claim whose attempt provably never deducted (its nonce is fenced) with a new one.
+-- Replaces a claim whose attempt provably never deducted with a new one, if it is still exactly what the caller saw.
 -- KEYS: claim
--- ARGV: expected nonce, fingerprint, encodedLines, partitions, nonce, ttlSeconds
-local now = redis.call('TIME')
-now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-if redis.call('HGET', KEYS[1], 'st') ~= 'single' or redis.call('HGET', KEYS[1], 'n') ~= ARGV[1] then
+-- ARGV: expected value, new value, ttlSeconds
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return 0
 end
-redis.call('HSET', KEYS[1], 'fp', ARGV[2], 'ln', ARGV[3], 'ps', ARGV[4], 'n', ARGV[5], 't', now)
-redis.call('EXPIRE', KEYS[1], ARGV[6])
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1

@@ -3,10 +3,9 @@
 -- later under this id is refused.
 -- KEYS: claim
 -- ARGV: ttlSeconds
-local st = redis.call('HGET', KEYS[1], 'st')
-if not st then
-  redis.call('HSET', KEYS[1], 'st', 'tomb')
-  redis.call('EXPIRE', KEYS[1], ARGV[1])
-  return {'tomb'}
+local current = redis.call('GET', KEYS[1])
+if current then
+  return {'claim', current}
 end
-return {st, redis.call('HGET', KEYS[1], 'ln') or '', redis.call('HGET', KEYS[1], 'ps') or '', redis.call('HGET', KEYS[1], 'n') or ''}
+redis.call('SET', KEYS[1], 'tomb|||||', 'EX', ARGV[1])
+return {'tomb'}
