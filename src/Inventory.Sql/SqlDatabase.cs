@@ -6,7 +6,7 @@ using Npgsql;
 namespace Inventory.Sql;
 
 /// <summary>The configured database: its dialect's statements and pooled connections to it.</summary>
-public sealed class SqlDatabase : IAsyncDisposable
+public sealed class SqlDatabase : IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource? _npgsql;
 
@@ -53,4 +53,7 @@ public sealed class SqlDatabase : IAsyncDisposable
         new(sql, parameters, transaction, Options.CommandTimeoutSeconds, cancellationToken: cancellationToken);
 
     public ValueTask DisposeAsync() => _npgsql?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    // Containers disposed synchronously refuse services that only implement IAsyncDisposable.
+    public void Dispose() => _npgsql?.Dispose();
 }
