@@ -70,12 +70,14 @@ param timerSchedules {
   journalSweep: string
   taskPrune: string
   orderRecovery: string
+  poisonRedrive: string
 } = {
   taskDispatch: '*/5 * * * * *'
   staleLease: '*/15 * * * * *'
   journalSweep: '*/10 * * * * *'
   taskPrune: '0 */5 * * * *'
   orderRecovery: '*/10 * * * * *'
+  poisonRedrive: '0 */1 * * * *'
 }
 
 @description('Storage redundancy.')

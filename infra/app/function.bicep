@@ -80,6 +80,7 @@ param timerSchedules {
   journalSweep: string
   taskPrune: string
   orderRecovery: string
+  poisonRedrive: string
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
@@ -154,6 +155,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'JournalSweepSchedule', value: timerSchedules.journalSweep }
         { name: 'TaskPruneSchedule', value: timerSchedules.taskPrune }
         { name: 'OrderRecoverySchedule', value: timerSchedules.orderRecovery }
+        { name: 'PoisonRedriveSchedule', value: timerSchedules.poisonRedrive }
       ]
     }
     functionAppConfig: {

@@ -112,6 +112,25 @@ public sealed partial class RedisInventoryStore
         return new CancelOutcome(orderId, CancelStatus.Cancelled, ordered, replayed);
     }
 
+    public async Task<CancelOutcome> CancelFromLedgerAsync(string orderId, IReadOnlyList<OrderLine> lines, CancellationToken cancellationToken = default)
+    {
+        RedisResult[][] reverts;
+        try
+        {
+            reverts = await Task.WhenAll(lines.GroupBy(l => _partitioner.PartitionOf(l.Sku)).Select(g =>
+                RevertAsync(orderId, g.Key, "cancel", "", "", string.Join(',', g.Select(l => $"{l.Sku} {l.Quantity} 0"))))).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        }
+
+        var restocked = reverts.Where(r => (string?)r[0] == "cancelled").SelectMany(r => SlotReply.ParseLines((string?)r[1])).ToDictionary(l => l.Sku, StringComparer.Ordinal);
+        return restocked.Count == 0
+            ? new CancelOutcome(orderId, CancelStatus.NotFound, [])
+            : new CancelOutcome(orderId, CancelStatus.Cancelled, lines.Where(l => restocked.ContainsKey(l.Sku)).Select(l => restocked[l.Sku]).ToList(), !reverts.Any(r => r.Length == 3));
+    }
+
     public async Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default)
     {
         var recovered = 0;

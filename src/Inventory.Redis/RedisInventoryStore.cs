@@ -277,10 +277,10 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
     }
 
-    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, string nonce, string expectedLines)
+    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, string nonce, string expectedLines, string fromLedger = "")
     {
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Revert, _keys.PartitionKeys(partition, orderId),
-            [orderId, _options.TtlSeconds, kind, nonce, expectedLines]).ConfigureAwait(false))!;
+            [orderId, _options.TtlSeconds, kind, nonce, expectedLines, fromLedger]).ConfigureAwait(false))!;
         if (reply.Length > 2 && (string?)reply[2] is { } streamId)
         {
             _activity.Appended(partition, streamId);

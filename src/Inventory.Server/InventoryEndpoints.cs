@@ -9,11 +9,11 @@ public static class InventoryEndpoints
     {
         foreach (var route in InventoryRoutes.All)
         {
-            app.MapMethods($"/{InventoryRoutes.Prefix}/{route.Template}", [route.Method], (HttpContext context, InventoryHandlers handlers, ApiKeys keys) =>
+            app.MapMethods($"/{InventoryRoutes.Prefix}/{route.Template}", [route.Method], (HttpContext context, ApiKeys keys) =>
             {
                 var presented = context.Request.Headers["x-functions-key"].FirstOrDefault() ?? context.Request.Query["code"].FirstOrDefault();
                 return keys.Allows(route.Access, presented)
-                    ? route.Invoke(handlers, context.Request)
+                    ? route.Invoke(context.RequestServices, context.Request)
                     : Task.FromResult(Results.Problem(statusCode: 401, title: "Unauthorized",
                         detail: route.Access == RouteAccess.Admin ? "This route needs the admin key (x-functions-key header or code query)." : "This route needs a function key (x-functions-key header or code query)."));
             }).WithName(route.Name);

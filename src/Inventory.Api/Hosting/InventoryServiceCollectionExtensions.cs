@@ -4,6 +4,7 @@ using Inventory.Application;
 using Inventory.Domain;
 using Inventory.Persistence;
 using Inventory.Redis;
+using Inventory.Sql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -35,16 +36,30 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<IInventoryStore>(sp => sp.GetRequiredService<RedisInventoryStore>());
         services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<RedisInventoryStore>());
         services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
-        services.TryAddSingleton<IOrderLedger, NoOrderLedger>();
 
         services.AddSingleton(hotSku);
         services.AddSingleton(sp => new HotSkuLimiter(sp.GetRequiredService<HotSkuOptions>()));
         services.AddSingleton<InventoryService>();
         services.AddSingleton<InventoryHandlers>();
+        services.AddSingleton<EngineHandlers>();
 
         services.AddSingleton(new StorageQueues(storage));
         services.AddSingleton(wakeup);
+        services.AddSingleton<PoisonRedriver>();
         services.AddHostedService<WakeupPublisher>();
+
+        // SQL is optional so the deduction path runs on its own; with it, the task engine persists every change.
+        if (!string.IsNullOrWhiteSpace(configuration["Inventory:Sql:ConnectionString"]))
+        {
+            services.AddSingleton<IStockEventPublisher, StockEventPublisher>();
+            services.AddInventorySql(configuration);
+            services.AddSingleton<IOrderLedger, SqlOrderLedger>();
+        }
+        else
+        {
+            services.AddSingleton<IOrderLedger, NoOrderLedger>();
+        }
+
         return services;
     }
 }

@@ -9,7 +9,7 @@ namespace Inventory.Api.Http;
 /// Every HTTP route's behaviour, written once. The plain server maps these to minimal API routes; the Functions
 /// app calls them from thin HTTP-triggered functions. Authentication is the host's job.
 /// </summary>
-public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IHealthContributor> health, IOrderLedger ledger)
+public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IHealthContributor> health)
 {
     public async Task<IResult> DeductAsync(HttpRequest request)
     {
@@ -97,14 +97,13 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
             return NotFound("Unknown order", $"No deduction is known for order '{orderId}'.");
         }
 
-        var persisted = await ledger.IsPersistedAsync(view, request.HttpContext.RequestAborted);
         var status = view.State switch
         {
             OrderState.Deducted => "deducted",
             OrderState.Cancelled => "cancelled",
             _ => "pending",
         };
-        return Json(200, new OrderBody(orderId, status, view.Lines.Select(l => new OrderLineBody(l.Sku, l.Quantity)).ToList(), persisted));
+        return Json(200, new OrderBody(orderId, status, view.Lines.Select(l => new OrderLineBody(l.Sku, l.Quantity)).ToList(), view.Persisted));
     }
 
     public async Task<IResult> CancelAsync(HttpRequest request, string orderId)

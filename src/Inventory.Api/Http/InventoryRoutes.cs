@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Inventory.Api.Http;
 
@@ -11,7 +12,7 @@ public enum RouteAccess
     Admin,
 }
 
-public sealed record RouteSpec(string Name, string Method, string Template, RouteAccess Access, Func<InventoryHandlers, HttpRequest, Task<IResult>> Invoke);
+public sealed record RouteSpec(string Name, string Method, string Template, RouteAccess Access, Func<IServiceProvider, HttpRequest, Task<IResult>> Invoke);
 
 /// <summary>
 /// The HTTP surface, listed once. The plain server maps exactly these; a test checks that the Functions app's
@@ -23,16 +24,24 @@ public static class InventoryRoutes
 
     public static readonly IReadOnlyList<RouteSpec> All =
     [
-        new("Deduct", "POST", "deductions", RouteAccess.Function, (h, r) => h.DeductAsync(r)),
-        new("DeductBatch", "POST", "deductions/batch", RouteAccess.Function, (h, r) => h.DeductBatchAsync(r)),
-        new("GetDeduction", "GET", "deductions/{orderId}", RouteAccess.Function, (h, r) => h.GetDeductionAsync(r, Value(r, "orderId"))),
-        new("CancelDeduction", "POST", "deductions/{orderId}/cancel", RouteAccess.Function, (h, r) => h.CancelAsync(r, Value(r, "orderId"))),
-        new("GetStock", "GET", "stock/{sku}", RouteAccess.Function, (h, r) => h.GetStockAsync(r, Value(r, "sku"))),
-        new("ListStock", "GET", "stock", RouteAccess.Function, (h, r) => h.ListStockAsync(r)),
-        new("SetStock", "PUT", "stock/{sku}", RouteAccess.Admin, (h, r) => h.SetStockAsync(r, Value(r, "sku"))),
-        new("AdjustStock", "POST", "stock/{sku}/adjustments", RouteAccess.Admin, (h, r) => h.AdjustAsync(r, Value(r, "sku"))),
-        new("Health", "GET", "health", RouteAccess.Anonymous, (h, r) => h.HealthAsync(r)),
+        new("Deduct", "POST", "deductions", RouteAccess.Function, (s, r) => Inventory(s).DeductAsync(r)),
+        new("DeductBatch", "POST", "deductions/batch", RouteAccess.Function, (s, r) => Inventory(s).DeductBatchAsync(r)),
+        new("GetDeduction", "GET", "deductions/{orderId}", RouteAccess.Function, (s, r) => Inventory(s).GetDeductionAsync(r, Value(r, "orderId"))),
+        new("CancelDeduction", "POST", "deductions/{orderId}/cancel", RouteAccess.Function, (s, r) => Inventory(s).CancelAsync(r, Value(r, "orderId"))),
+        new("GetStock", "GET", "stock/{sku}", RouteAccess.Function, (s, r) => Inventory(s).GetStockAsync(r, Value(r, "sku"))),
+        new("ListStock", "GET", "stock", RouteAccess.Function, (s, r) => Inventory(s).ListStockAsync(r)),
+        new("SetStock", "PUT", "stock/{sku}", RouteAccess.Admin, (s, r) => Inventory(s).SetStockAsync(r, Value(r, "sku"))),
+        new("AdjustStock", "POST", "stock/{sku}/adjustments", RouteAccess.Admin, (s, r) => Inventory(s).AdjustAsync(r, Value(r, "sku"))),
+        new("Health", "GET", "health", RouteAccess.Anonymous, (s, r) => Inventory(s).HealthAsync(r)),
+        new("TaskStats", "GET", "tasks/stats", RouteAccess.Function, (s, r) => Engine(s).StatsAsync(r)),
+        new("DeadTasks", "GET", "tasks/dead", RouteAccess.Admin, (s, r) => Engine(s).DeadAsync(r)),
+        new("RetryTask", "POST", "tasks/{id}/retry", RouteAccess.Admin, (s, r) => Engine(s).RetryAsync(r, Value(r, "id"))),
+        new("RedrivePoison", "POST", "tasks/poison/redrive", RouteAccess.Admin, (s, r) => Engine(s).RedrivePoisonAsync(r)),
     ];
+
+    private static InventoryHandlers Inventory(IServiceProvider services) => services.GetRequiredService<InventoryHandlers>();
+
+    private static EngineHandlers Engine(IServiceProvider services) => services.GetRequiredService<EngineHandlers>();
 
     private static string Value(HttpRequest request, string name) => request.RouteValues[name]?.ToString() ?? "";
 }

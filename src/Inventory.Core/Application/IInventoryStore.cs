@@ -17,6 +17,9 @@ public interface IInventoryStore : IHealthContributor
 
     Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default);
 
+    /// <summary>Cancels an order Redis has forgotten (its records expired) but SQL's ledger holds, restocking these lines once.</summary>
+    Task<CancelOutcome> CancelFromLedgerAsync(string orderId, IReadOnlyList<OrderLine> lines, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default);
 
     Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default);

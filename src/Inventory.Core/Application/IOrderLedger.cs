@@ -6,10 +6,15 @@ namespace Inventory.Application;
 public interface IOrderLedger
 {
     Task<bool> IsPersistedAsync(OrderView order, CancellationToken cancellationToken = default);
+
+    /// <summary>The order as SQL remembers it, for when Redis no longer does; null if SQL holds no deduction of it.</summary>
+    Task<OrderView?> FindAsync(string orderId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Used until a SQL ledger is configured: nothing is persisted.</summary>
 public sealed class NoOrderLedger : IOrderLedger
 {
     public Task<bool> IsPersistedAsync(OrderView order, CancellationToken cancellationToken = default) => Task.FromResult(false);
+
+    public Task<OrderView?> FindAsync(string orderId, CancellationToken cancellationToken = default) => Task.FromResult<OrderView?>(null);
 }

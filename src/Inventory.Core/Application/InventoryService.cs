@@ -3,7 +3,7 @@ using Inventory.Domain;
 namespace Inventory.Application;
 
 /// <summary>The application's use cases, shared by both hosts: throttling in front of the stock authority.</summary>
-public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limiter, Partitioner partitioner)
+public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limiter, Partitioner partitioner, IOrderLedger ledger)
 {
     public Partitioner Partitioner => partitioner;
 
@@ -53,11 +53,32 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
         return results!;
     }
 
-    public Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default) =>
-        store.GetOrderAsync(orderId, cancellationToken);
+    /// <summary>Redis answers while it remembers the order; after its records expire, SQL's ledger does.</summary>
+    public async Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        var view = await store.GetOrderAsync(orderId, cancellationToken).ConfigureAwait(false);
+        if (view is null)
+        {
+            return await ledger.FindAsync(orderId, cancellationToken).ConfigureAwait(false);
+        }
 
-    public Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default) =>
-        store.CancelAsync(orderId, cancellationToken);
+        return view with { Persisted = await ledger.IsPersistedAsync(view, cancellationToken).ConfigureAwait(false) };
+    }
+
+    public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
+    {
+        var outcome = await store.CancelAsync(orderId, cancellationToken).ConfigureAwait(false);
+        if (outcome.Status != CancelStatus.NotFound)
+        {
+            return outcome;
+        }
+
+        // Returns come weeks later: if Redis forgot the order but SQL holds its deduction, restock from the ledger.
+        var remembered = await ledger.FindAsync(orderId, cancellationToken).ConfigureAwait(false);
+        return remembered is not null
+            ? await store.CancelFromLedgerAsync(orderId, remembered.Lines, cancellationToken).ConfigureAwait(false)
+            : outcome;
+    }
 
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         store.GetStockAsync(skus, cancellationToken);

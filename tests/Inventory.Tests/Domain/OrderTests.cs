@@ -52,9 +52,9 @@ public class PartitionerTests
     [Fact]
     public void Is_stable_across_processes()
     {
-        // FNV-1a values pinned: a change would move every SKU to another Redis hash tag.
+        // Hash values pinned: a change would move every SKU to another Redis hash tag.
         var partitioner = new Partitioner(16);
-        Assert.Equal(new[] { 5, 5, 12 }, new[] { "iphone-15", "pixel-9", "a" }.Select(partitioner.PartitionOf));
+        Assert.Equal(new[] { 8, 15, 3 }, new[] { "iphone-15", "pixel-9", "a" }.Select(partitioner.PartitionOf));
     }
 
     [Fact]
@@ -95,5 +95,18 @@ public class IdentifierTests
     {
         Assert.Null(Identifiers.Validate(new string('a', 64)));
         Assert.NotNull(Identifiers.Validate(new string('a', 65)));
+    }
+}
+
+public class PartitionerMixingTests
+{
+    [Fact]
+    public void Skus_differing_only_in_high_bits_of_a_character_still_spread()
+    {
+        // '0', '@', 'P' and 'p' share their low four bits: plain FNV-1a mod 16 would put all of these together.
+        var partitioner = new Partitioner(16);
+        var skus = new[] { '0', '@', 'P', 'p' }.SelectMany(c => Enumerable.Range(0, 8).Select(i => $"sku-{c}{i}")).ToList();
+
+        Assert.True(skus.Select(partitioner.PartitionOf).Distinct().Count() >= 12);
     }
 }
