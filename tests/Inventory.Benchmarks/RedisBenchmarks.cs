@@ -21,7 +21,7 @@ internal static class RedisBenchmarks
         return redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
         """;
 
-    public static async Task RunAsync(BenchmarkOptions options)
+    public static async Task<double> RunAsync(BenchmarkOptions options)
     {
         var prefix = "bench" + Guid.NewGuid().ToString("N")[..6];
         var redisOptions = new RedisOptions { Configuration = options.Redis, KeyPrefix = prefix };
@@ -64,6 +64,7 @@ internal static class RedisBenchmarks
         Measure.Ratio("library orders/s vs redis-benchmark deduct.lua ops/s", library / deduct, 0.85);
         Measure.Ratio("library orders/s vs redis-benchmark, claim + deduct per order", library / combined, 0.85);
         Measure.Ratio("deduct.lua vs minimal script (how lean the Lua is)", deduct / minimal, 0.5);
+        return library;
     }
 
     private static async Task WarmUpAsync(RedisInventoryStore store, Partitioner partitioner, List<string> skus, BenchmarkOptions options) =>
