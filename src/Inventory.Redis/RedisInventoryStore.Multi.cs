@@ -108,6 +108,7 @@ public sealed partial class RedisInventoryStore
             SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: failure.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
+            SlotStatus.Backlog => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unavailable),
             _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown),
         };
     }

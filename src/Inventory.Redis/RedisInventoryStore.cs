@@ -129,6 +129,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: slot.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
+            SlotStatus.Backlog => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unavailable),
             _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown),
         };
     }
@@ -150,16 +151,17 @@ public sealed partial class RedisInventoryStore : IInventoryStore
 
     private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, string nonce, long deadline)
     {
-        var args = new RedisValue[5 + (2 * lines.Count)];
+        var args = new RedisValue[6 + (2 * lines.Count)];
         args[0] = order.OrderId;
         args[1] = nonce;
         args[2] = deadline;
         args[3] = _options.TtlSeconds;
         args[4] = Order.FingerprintOf(lines);
+        args[5] = _options.JournalLimit;
         for (var i = 0; i < lines.Count; i++)
         {
-            args[5 + (2 * i)] = lines[i].Sku;
-            args[6 + (2 * i)] = lines[i].Quantity;
+            args[6 + (2 * i)] = lines[i].Sku;
+            args[7 + (2 * i)] = lines[i].Quantity;
         }
 
         return db.ScriptEvaluateAsync(RedisScripts.Deduct, _keys.PartitionKeys(partition, order.OrderId), args);

@@ -20,5 +20,11 @@ public sealed class RedisOptions
     /// <summary>A multi-partition order still pending after this long is rolled back. Must exceed the timeout.</summary>
     public TimeSpan RecoverAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Entries a partition's journal may hold before new sales are refused (503): the bound that keeps Redis from
+    /// running out of memory while SQL is away. Cancels, voids and stock changes still go through.
+    /// </summary>
+    public long JournalLimit { get; set; } = 2_000_000;
+
     internal long TtlSeconds => (long)IdempotencyTtl.TotalSeconds;
 }

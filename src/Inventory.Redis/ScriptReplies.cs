@@ -17,6 +17,8 @@ internal enum SlotStatus
     Expired,
     /// <summary>Neither the command nor a back-check could tell what happened.</summary>
     Unknown,
+    /// <summary>The partition's journal is at its bound (SQL is behind): the sale was refused, nothing changed.</summary>
+    Backlog,
 }
 
 /// <summary>What one partition answered for an order.</summary>
@@ -56,6 +58,8 @@ internal sealed record SlotReply(
                 return new SlotReply(SlotStatus.Fenced, []);
             case "expired":
                 return new SlotReply(SlotStatus.Expired, []);
+            case "backlog":
+                return new SlotReply(SlotStatus.Backlog, []);
             default:
                 throw new InvalidOperationException($"Unexpected deduct reply '{reply[0]}'.");
         }

@@ -52,7 +52,7 @@ internal static class RedisBenchmarks
         var tag = $"{{{prefix}:{partitioner.PartitionOf(skus[0])}}}";
 
         var deduct = RedisBenchmark(host, port, options, "EVALSHA", deductSha, "4", $"{tag}:stock", $"{tag}:seq", $"{tag}:journal", $"{tag}:o:__rand_int__",
-            "rb-__rand_int__", "n", "99999999999999", "3600", $"{skus[0]} 1", skus[0], "1");
+            "rb-__rand_int__", "n", "99999999999999", "3600", $"{skus[0]} 1", "999999999", skus[0], "1");
         var claim = RedisBenchmark(host, port, options, "SET", $"{tag}:c:__rand_int__", $"single|n|0|0|{skus[0]} 1|{skus[0]} 1", "NX", "GET", "EX", "3600");
         var minimal = RedisBenchmark(host, port, options, "EVALSHA", minimalSha, "2", $"{tag}:stock", $"{tag}:min:__rand_int__", skus[0], "1");
         var combined = 1 / ((1 / deduct) + (1 / claim));

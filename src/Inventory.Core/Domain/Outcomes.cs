@@ -9,6 +9,8 @@ public enum DeductionStatus
     Conflict,
     Unknown,
     Throttled,
+    /// <summary>Refused before anything changed (journal bound reached, partition being rebuilt): safe to retry.</summary>
+    Unavailable,
 }
 
 /// <summary>A deducted (or restocked) line and what its SKU had left right after.</summary>

@@ -2,7 +2,7 @@
 -- Checks and deducts every line of one order that lives in this partition, or none of them.
 -- Nothing is written unless every line fits, so stock never dips below zero, not even for a moment.
 -- KEYS: stock, seq, journal, record
--- ARGV: orderId, nonce, deadlineMs, ttlSeconds, encodedLines, then sku, quantity pairs
+-- ARGV: orderId, nonce, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
@@ -27,19 +27,24 @@ if now > tonumber(ARGV[3]) then
   return {'expired'}
 end
 
-local lines = (#ARGV - 5) / 2
+-- While SQL is away the journal grows; past the bound new sales are refused rather than run Redis out of memory.
+if redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[6]) then
+  return {'backlog'}
+end
+
+local lines = (#ARGV - 6) / 2
 local available = {}
 local unknown = {'unknown'}
 local short = false
 for i = 1, lines do
-  local sku = ARGV[4 + 2 * i]
+  local sku = ARGV[5 + 2 * i]
   local left = redis.call('HGET', KEYS[1], sku)
   if not left then
     unknown[#unknown + 1] = sku
   else
     left = tonumber(left)
     available[i] = left
-    if left < tonumber(ARGV[5 + 2 * i]) then
+    if left < tonumber(ARGV[6 + 2 * i]) then
       short = true
     end
   end
@@ -50,8 +55,8 @@ end
 if short then
   local reply = {'insufficient'}
   for i = 1, lines do
-    reply[#reply + 1] = ARGV[4 + 2 * i]
     reply[#reply + 1] = ARGV[5 + 2 * i]
+    reply[#reply + 1] = ARGV[6 + 2 * i]
     reply[#reply + 1] = tostring(available[i])
   end
   return reply
@@ -60,8 +65,8 @@ end
 local result = {}
 local id
 for i = 1, lines do
-  local sku = ARGV[4 + 2 * i]
-  local quantity = ARGV[5 + 2 * i]
+  local sku = ARGV[5 + 2 * i]
+  local quantity = ARGV[6 + 2 * i]
   local left = redis.call('HINCRBY', KEYS[1], sku, '-' .. quantity)
   local seq = redis.call('HINCRBY', KEYS[2], sku, 1)
   id = redis.call('XADD', KEYS[3], '*', 'k', 'deduct', 'o', ARGV[1], 's', sku, 'd', '-' .. quantity, 'q', seq, 'a', left, 't', now)

@@ -283,6 +283,26 @@ public class DeductionProtocolTests
         Assert.Equal(100, await redis.AvailableAsync("c"));
     }
 
+    [Fact]
+    public async Task Past_the_journal_bound_new_sales_are_refused_but_cancels_still_restock()
+    {
+        await using var redis = RedisTarget.Create("standalone", o => o.JournalLimit = 4);
+        await redis.SetStockAsync("b", 10);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(DeductionStatus.Deducted, (await redis.Store.DeductAsync(redis.NewOrder($"b{i}", ("b", 1)))).Status);
+        }
+
+        var refused = await redis.Store.DeductAsync(redis.NewOrder("b9", ("b", 1)));
+        var cancel = await redis.Store.CancelAsync("b0");
+
+        Assert.Equal(DeductionStatus.Unavailable, refused.Status);
+        Assert.Equal(CancelStatus.Cancelled, cancel.Status);
+        Assert.Equal(8, await redis.AvailableAsync("b"));
+        await redis.Journal.TrimAsync(redis.Partitioner.PartitionOf("b"), (await redis.Journal.ReadAsync(redis.Partitioner.PartitionOf("b"), "0", 100))[^1].StreamId);
+        Assert.Equal(DeductionStatus.Deducted, (await redis.Store.DeductAsync(redis.NewOrder("b9", ("b", 1)))).Status);
+    }
+
     private static (string, string) SameHashTagPair(RedisTarget redis)
     {
         var first = "p-0";
