@@ -71,6 +71,7 @@ param timerSchedules {
   taskPrune: string
   orderRecovery: string
   poisonRedrive: string
+  reconcile: string
 } = {
   taskDispatch: '*/5 * * * * *'
   staleLease: '*/15 * * * * *'
@@ -78,6 +79,7 @@ param timerSchedules {
   taskPrune: '0 */5 * * * *'
   orderRecovery: '*/10 * * * * *'
   poisonRedrive: '0 */1 * * * *'
+  reconcile: '0 */5 * * * *'
 }
 
 @description('Storage redundancy.')

@@ -81,6 +81,7 @@ param timerSchedules {
   taskPrune: string
   orderRecovery: string
   poisonRedrive: string
+  reconcile: string
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
@@ -156,6 +157,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'TaskPruneSchedule', value: timerSchedules.taskPrune }
         { name: 'OrderRecoverySchedule', value: timerSchedules.orderRecovery }
         { name: 'PoisonRedriveSchedule', value: timerSchedules.poisonRedrive }
+        { name: 'ReconcileSchedule', value: timerSchedules.reconcile }
       ]
     }
     functionAppConfig: {

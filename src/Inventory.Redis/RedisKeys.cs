@@ -27,6 +27,8 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Adjustment(int partition, string sku, string adjustmentId) => Tag(partition) + ":a:" + sku + ":" + adjustmentId;
 
+    public RedisKey Reconciled(int partition, string sku, long sequence) => Tag(partition) + ":r:" + sku + ":" + sequence;
+
     public RedisKey[] PartitionKeys(int partition, string orderId) =>
         [Stock(partition), Sequences(partition), Journal(partition), Record(partition, orderId)];
 }

@@ -15,6 +15,8 @@ internal static class RedisScripts
     public static readonly string Recover = Load("recover");
     public static readonly string SetStock = Load("set_stock");
     public static readonly string Adjust = Load("adjust");
+    public static readonly string Snapshot = Load("snapshot");
+    public static readonly string Reconcile = Load("reconcile");
 
     private static string Load(string name)
     {

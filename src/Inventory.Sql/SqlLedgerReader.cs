@@ -36,6 +36,19 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
             Sql.Get(Statements.CursorList), null, null, cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    public async Task<IReadOnlyList<LedgerPoint>> GetAvailableAtAsync(IReadOnlyCollection<(string Sku, long Seq)> points, CancellationToken cancellationToken = default)
+    {
+        if (points.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var json = System.Text.Json.JsonSerializer.Serialize(points.Select(p => new { sku = p.Sku, seq = p.Seq }));
+        return (await connection.QueryAsync<LedgerPoint>(database.Command(
+            Sql.Get(Statements.LedgerAt), new { points = json }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     public async Task<long> CountLedgerAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

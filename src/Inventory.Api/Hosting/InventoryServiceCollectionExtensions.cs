@@ -3,6 +3,7 @@ using Inventory.Api.Queues;
 using Inventory.Application;
 using Inventory.Domain;
 using Inventory.Persistence;
+using Inventory.Reconciliation;
 using Inventory.Redis;
 using Inventory.Sql;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,7 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<InventoryService>();
         services.AddSingleton<InventoryHandlers>();
         services.AddSingleton<EngineHandlers>();
+        services.AddSingleton<ReconciliationHandlers>();
 
         services.AddSingleton(new StorageQueues(storage));
         services.AddSingleton(wakeup);
@@ -54,6 +56,9 @@ public static class InventoryServiceCollectionExtensions
             services.AddSingleton<IStockEventPublisher, StockEventPublisher>();
             services.AddInventorySql(configuration);
             services.AddSingleton<IOrderLedger, SqlOrderLedger>();
+            services.AddSingleton(configuration.GetSection("Inventory:Reconciliation").Get<ReconciliationOptions>() ?? new ReconciliationOptions());
+            services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<RedisInventoryStore>(), sp.GetRequiredService<ILedgerReader>(),
+                redisOptions.Partitions, sp.GetRequiredService<ReconciliationOptions>(), sp.GetRequiredService<TimeProvider>()));
         }
         else
         {

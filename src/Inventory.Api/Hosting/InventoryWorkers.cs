@@ -1,6 +1,7 @@
 using Inventory.Api.Queues;
 using Inventory.Application;
 using Inventory.Engine;
+using Inventory.Reconciliation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,7 @@ public static class InventoryWorkers
         services.AddLoop("UnlockStaleLeases", Interval("StaleLease", 15), (sp, ct) => sp.GetRequiredService<StaleLeaseSweeper>().RunAsync(ct));
         services.AddLoop("SweepJournals", Interval("JournalSweep", 10), (sp, ct) => sp.GetRequiredService<JournalSweeper>().RunAsync(ct));
         services.AddLoop("PruneTasks", Interval("TaskPrune", 300), (sp, ct) => sp.GetRequiredService<TaskPruner>().RunAsync(ct));
+        services.AddLoop("ReconcileStock", Interval("Reconcile", 300), (sp, ct) => sp.GetRequiredService<Reconciler>().RunAsync(ct));
         services.AddLoop("RedrivePoison", Interval("PoisonRedrive", 60), (sp, ct) => sp.GetRequiredService<PoisonRedriver>().RedriveAsync(cancellationToken: ct));
         return services;
     }

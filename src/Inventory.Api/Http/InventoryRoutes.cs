@@ -37,7 +37,11 @@ public static class InventoryRoutes
         new("DeadTasks", "GET", "tasks/dead", RouteAccess.Admin, (s, r) => Engine(s).DeadAsync(r)),
         new("RetryTask", "POST", "tasks/{id}/retry", RouteAccess.Admin, (s, r) => Engine(s).RetryAsync(r, Value(r, "id"))),
         new("RedrivePoison", "POST", "tasks/poison/redrive", RouteAccess.Admin, (s, r) => Engine(s).RedrivePoisonAsync(r)),
+        new("GetReconciliation", "GET", "reconciliation", RouteAccess.Function, (s, r) => Reconciliation(s).LastAsync(r)),
+        new("RunReconciliation", "POST", "reconciliation/run", RouteAccess.Admin, (s, r) => Reconciliation(s).RunAsync(r)),
     ];
+
+    private static ReconciliationHandlers Reconciliation(IServiceProvider services) => services.GetRequiredService<ReconciliationHandlers>();
 
     private static InventoryHandlers Inventory(IServiceProvider services) => services.GetRequiredService<InventoryHandlers>();
 

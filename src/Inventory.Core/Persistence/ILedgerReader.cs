@@ -14,4 +14,7 @@ public interface ILedgerReader
     Task<IReadOnlyList<JournalCursor>> GetCursorsAsync(CancellationToken cancellationToken = default);
 
     Task<long> CountLedgerAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>The stock right after each given (SKU, sequence), for those SQL's ledger already holds.</summary>
+    Task<IReadOnlyList<LedgerPoint>> GetAvailableAtAsync(IReadOnlyCollection<(string Sku, long Seq)> points, CancellationToken cancellationToken = default);
 }

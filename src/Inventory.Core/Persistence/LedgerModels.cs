@@ -36,3 +36,11 @@ public sealed record JournalCursor
 
 /// <summary>A SKU's stock after a change, as published on <c>inventory-events</c>; (Sku, Sequence) dedupes downstream.</summary>
 public sealed record StockSnapshot(string Sku, long Available, long Sequence);
+
+/// <summary>A SKU's stock right after its change number <see cref="Seq"/>, as the ledger records it.</summary>
+public sealed record LedgerPoint
+{
+    public string Sku { get; init; } = "";
+    public long Seq { get; init; }
+    public long AvailableAfter { get; init; }
+}
