@@ -59,6 +59,12 @@ public sealed partial class RedisInventoryStore
             }
         }
 
+        if (!await ReplicatedAsync(order.Partitions).ConfigureAwait(false))
+        {
+            // Not yet safe from a lossy failover: stays pending, so a retry replays and waits again, or recovery rolls it back.
+            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+        }
+
         var moved = await TryTransitionAsync(order.OrderId, "pending", "deducted", "").ConfigureAwait(false);
         if (moved is "pending" or "deducted")
         {

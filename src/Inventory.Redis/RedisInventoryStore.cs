@@ -109,7 +109,34 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
 
         NoteAppended(attempt.Partition, slot);
+        if (slot.Status == SlotStatus.Deducted && !await ReplicatedAsync([attempt.Partition]).ConfigureAwait(false))
+        {
+            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+        }
+
         return ToOutcome(order, slot);
+    }
+
+    /// <summary>With durable acknowledgements on, true only once a replica of every given partition's primary has the writes.</summary>
+    private async Task<bool> ReplicatedAsync(IEnumerable<int> partitions)
+    {
+        if (!_options.DurableAcknowledgements)
+        {
+            return true;
+        }
+
+        try
+        {
+            var db = Db;
+            var servers = partitions.Select(p => db.IdentifyEndpoint(_keys.Stock(p))).Distinct().ToList();
+            var acks = await Task.WhenAll(servers.Select(endpoint => _redis.GetServer(endpoint!)
+                .ExecuteAsync("WAIT", 1, _options.DurableTimeoutMilliseconds))).ConfigureAwait(false);
+            return acks.All(a => (long)a >= 1);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return false;
+        }
     }
 
     private void NoteAppended(int partition, SlotReply slot)

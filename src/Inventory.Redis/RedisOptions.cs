@@ -26,5 +26,15 @@ public sealed class RedisOptions
     /// </summary>
     public long JournalLimit { get; set; } = 2_000_000;
 
+    /// <summary>
+    /// Durable acknowledgements: after a deduction, wait for one replica (WAIT 1) before answering 200, so a lossy
+    /// failover cannot lose an acknowledged sale. Without a replica acknowledging in time the answer is 503 unknown
+    /// (retrying with the same id replays and waits again). Needs replicas (a cluster with replicas, or a primary
+    /// with one); off by default.
+    /// </summary>
+    public bool DurableAcknowledgements { get; set; }
+
+    public int DurableTimeoutMilliseconds { get; set; } = 200;
+
     internal long TtlSeconds => (long)IdempotencyTtl.TotalSeconds;
 }
