@@ -10,3 +10,9 @@ internal static class RedisFailures
     /// </summary>
     public static bool IsTransient(Exception e) => e is RedisException or TimeoutException;
 }
+
+/// <summary>The partition's marker is gone: its data was lost and it refuses changes until it is rebuilt from SQL.</summary>
+public sealed class PartitionLostException(int partition) : RedisException($"Redis partition {partition} lost its data and is being rebuilt.")
+{
+    public int Partition { get; } = partition;
+}

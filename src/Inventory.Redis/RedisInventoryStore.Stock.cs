@@ -34,8 +34,13 @@ public sealed partial class RedisInventoryStore
     {
         var partition = _partitioner.PartitionOf(sku);
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.SetStock,
-            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition)],
+            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Marker(partition)],
             [sku, available, expectedAvailable.HasValue ? expectedAvailable.Value : ""]).ConfigureAwait(false))!;
+        if ((string)reply[0]! == "lost")
+        {
+            return new StockChange(StockChangeStatus.Unavailable, sku, 0);
+        }
+
         NoteJournalId(partition, reply, 2);
         var level = long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
         return new StockChange((string)reply[0]! == "applied" ? StockChangeStatus.Applied : StockChangeStatus.Rejected, sku, level);
@@ -45,7 +50,7 @@ public sealed partial class RedisInventoryStore
     {
         var partition = _partitioner.PartitionOf(sku);
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Adjust,
-            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Adjustment(partition, sku, adjustmentId)],
+            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Adjustment(partition, sku, adjustmentId), _keys.Marker(partition)],
             [sku, adjustmentId, delta, reason, _options.TtlSeconds, Limits.MaxStock]).ConfigureAwait(false))!;
         NoteJournalId(partition, reply, 2);
         long Level() => long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
@@ -55,6 +60,7 @@ public sealed partial class RedisInventoryStore
             "replayed" => new StockChange(StockChangeStatus.Applied, sku, Level(), Replayed: true),
             "rejected" => new StockChange(StockChangeStatus.Rejected, sku, Level()),
             "unknown" => new StockChange(StockChangeStatus.UnknownSku, sku, 0),
+            "lost" => new StockChange(StockChangeStatus.Unavailable, sku, 0),
             _ => new StockChange(StockChangeStatus.Conflict, sku, 0),
         };
     }

@@ -310,6 +310,11 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     {
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Revert, _keys.PartitionKeys(partition, orderId),
             [orderId, _options.TtlSeconds, kind, nonce, expectedLines, fromLedger]).ConfigureAwait(false))!;
+        if ((string?)reply[0] == "lost")
+        {
+            throw new PartitionLostException(partition);
+        }
+
         if (reply.Length > 2 && (string?)reply[2] is { } streamId)
         {
             _activity.Appended(partition, streamId);

@@ -29,6 +29,9 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Reconciled(int partition, string sku, long sequence) => Tag(partition) + ":r:" + sku + ":" + sequence;
 
+    /// <summary>Present while the partition's data is intact; written at first start and after a rebuild.</summary>
+    public RedisKey Marker(int partition) => Tag(partition) + ":marker";
+
     public RedisKey[] PartitionKeys(int partition, string orderId) =>
-        [Stock(partition), Sequences(partition), Journal(partition), Record(partition, orderId)];
+        [Stock(partition), Sequences(partition), Journal(partition), Record(partition, orderId), Marker(partition)];
 }

@@ -17,6 +17,8 @@ internal static class RedisScripts
     public static readonly string Adjust = Load("adjust");
     public static readonly string Snapshot = Load("snapshot");
     public static readonly string Reconcile = Load("reconcile");
+    public static readonly string RestoreStock = Load("restore_stock");
+    public static readonly string RestoreRecord = Load("restore_record");
 
     private static string Load(string name)
     {

@@ -17,7 +17,7 @@ internal enum SlotStatus
     Expired,
     /// <summary>Neither the command nor a back-check could tell what happened.</summary>
     Unknown,
-    /// <summary>The partition's journal is at its bound (SQL is behind): the sale was refused, nothing changed.</summary>
+    /// <summary>Refused, nothing changed: the journal is at its bound (SQL is behind) or the partition is being rebuilt.</summary>
     Backlog,
 }
 
@@ -59,6 +59,7 @@ internal sealed record SlotReply(
             case "expired":
                 return new SlotReply(SlotStatus.Expired, []);
             case "backlog":
+            case "lost":
                 return new SlotReply(SlotStatus.Backlog, []);
             default:
                 throw new InvalidOperationException($"Unexpected deduct reply '{reply[0]}'.");

@@ -49,6 +49,20 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
             Sql.Get(Statements.LedgerAt), new { points = json }, null, cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    public async Task<IReadOnlyList<StockRow>> GetStockPageAsync(string afterSku, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<StockRow>(database.Command(
+            Sql.Get(Statements.StockPage), new { after = Ansi(afterSku), limit }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
+    public async Task<IReadOnlyList<LedgerRow>> GetOrderRowsSinceAsync(DateTime since, string afterSku, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<LedgerRow>(database.Command(
+            Sql.Get(Statements.LedgerOrdersSince), new { since, after_sku = Ansi(afterSku), after_seq = afterSeq, limit }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     public async Task<long> CountLedgerAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -30,6 +30,8 @@ public static class Statements
     public const string LedgerBySku = "ledger_by_sku";
     public const string LedgerCount = "ledger_count";
     public const string LedgerAt = "ledger_at";
+    public const string LedgerOrdersSince = "ledger_orders_since";
+    public const string StockPage = "stock_page";
     public const string StockApply = "stock_apply";
     public const string StockGet = "stock_get";
     public const string CursorLock = "cursor_lock";

@@ -28,6 +28,12 @@ internal static class RedisBenchmarks
         await using var connection = (ConnectionMultiplexer)RedisConnection.Connect(redisOptions);
         var partitioner = new Partitioner(redisOptions.Partitions);
         var store = new RedisInventoryStore(connection, redisOptions, partitioner, new JournalActivity(redisOptions.Partitions), TimeProvider.System);
+        var guard = new RedisPartitionGuard(connection, redisOptions);
+        foreach (var partition in await guard.FindUnmarkedAsync())
+        {
+            await guard.MarkAsync(partition);
+        }
+
         var skus = Enumerable.Range(0, 64).Select(i => $"bench-{i}").ToList();
         var perSku = options.Orders;
         foreach (var sku in skus)
@@ -51,7 +57,7 @@ internal static class RedisBenchmarks
         var minimalSha = Sha(await server.ScriptLoadAsync(MinimalScript));
         var tag = $"{{{prefix}:{partitioner.PartitionOf(skus[0])}}}";
 
-        var deduct = RedisBenchmark(host, port, options, "EVALSHA", deductSha, "4", $"{tag}:stock", $"{tag}:seq", $"{tag}:journal", $"{tag}:o:__rand_int__",
+        var deduct = RedisBenchmark(host, port, options, "EVALSHA", deductSha, "5", $"{tag}:stock", $"{tag}:seq", $"{tag}:journal", $"{tag}:o:__rand_int__", $"{tag}:marker",
             "rb-__rand_int__", "n", "99999999999999", "3600", $"{skus[0]} 1", "999999999", skus[0], "1");
         var claim = RedisBenchmark(host, port, options, "SET", $"{tag}:c:__rand_int__", $"single|n|0|0|{skus[0]} 1|{skus[0]} 1", "NX", "GET", "EX", "3600");
         var minimal = RedisBenchmark(host, port, options, "EVALSHA", minimalSha, "2", $"{tag}:stock", $"{tag}:min:__rand_int__", skus[0], "1");

@@ -37,6 +37,9 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<IInventoryStore>(sp => sp.GetRequiredService<RedisInventoryStore>());
         services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<RedisInventoryStore>());
         services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
+        services.AddSingleton(sp => new RedisPartitionGuard(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
+        services.AddSingleton(configuration.GetSection("Inventory:Redis:Recovery").Get<RedisRecoveryOptions>() ?? new RedisRecoveryOptions());
+        services.AddSingleton<RedisRecovery>();
 
         services.AddSingleton(hotSku);
         services.AddSingleton(sp => new HotSkuLimiter(sp.GetRequiredService<HotSkuOptions>()));
@@ -65,6 +68,8 @@ public static class InventoryServiceCollectionExtensions
             services.AddSingleton<IOrderLedger, NoOrderLedger>();
         }
 
+        // After the SQL migration's hosted service: the first check reads SQL's journal cursors.
+        services.AddHostedService(sp => sp.GetRequiredService<RedisRecovery>());
         return services;
     }
 }

@@ -178,6 +178,11 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
             }
 
             var change = await inventory.SetStockAsync(sku, available!.Value, expected, request.HttpContext.RequestAborted);
+            if (change.Status == StockChangeStatus.Unavailable)
+            {
+                return Rebuilding(sku);
+            }
+
             return change.Status == StockChangeStatus.Applied
                 ? Json(200, new StockBody(sku, change.Available))
                 : Problems.Status(409, "Stock changed meanwhile", $"expectedAvailable did not match: '{sku}' has {change.Available}.",
@@ -220,6 +225,7 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
                 StockChangeStatus.Applied => new JsonBodyResult(200, new AdjustmentBody(sku, adjustmentId!, change.Available), "application/json",
                     change.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
                 StockChangeStatus.UnknownSku => UnknownSku(sku),
+                StockChangeStatus.Unavailable => Rebuilding(sku),
                 StockChangeStatus.Rejected => Problems.Status(409, "Adjustment out of range", $"'{sku}' has {change.Available}; stock may not go below zero.",
                     new Dictionary<string, object?> { ["sku"] = sku, ["available"] = change.Available }),
                 _ => Problems.Status(422, "Adjustment id already used", "This adjustment id was used with another SKU or delta.",
@@ -239,6 +245,9 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
     private static JsonBodyResult Json(int status, object body) => new(status, body, "application/json");
 
     private static IResult NotFound(string title, string detail) => Problems.Status(404, title, detail);
+
+    private static IResult Rebuilding(string sku) =>
+        Problems.Status(503, "Temporarily unavailable", $"The partition holding '{sku}' is being rebuilt; nothing changed, retry later.");
 
     private static IResult UnknownSku(string sku) =>
         Problems.Status(404, "Unknown SKU", $"'{sku}' was never stocked.", new Dictionary<string, object?> { ["sku"] = sku });

@@ -60,6 +60,8 @@ public enum StockChangeStatus
     Rejected,
     /// <summary>Adjust: the adjustment id was used before with another SKU or delta.</summary>
     Conflict,
+    /// <summary>The SKU's partition is being rebuilt after data loss; nothing changed, retry later.</summary>
+    Unavailable,
 }
 
 public sealed record StockChange(StockChangeStatus Status, string Sku, long Available, bool Replayed = false);

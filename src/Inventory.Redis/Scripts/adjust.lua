@@ -1,9 +1,14 @@
 #!lua
 -- Adds or removes units relative to what is there, once per adjustment id, never below zero.
--- KEYS: stock, seq, journal, adjustment record
+-- KEYS: stock, seq, journal, adjustment record, partition marker
 -- ARGV: sku, adjustmentId, delta, reason, ttlSeconds, maximum stock
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+
+-- A partition whose marker vanished lost its data (restart without persistence, replaced node): refuse until rebuilt.
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  return {'lost'}
+end
 local signature = ARGV[1] .. ' ' .. ARGV[3]
 local previous = redis.call('HGET', KEYS[4], 'sig')
 if previous then

@@ -1,10 +1,15 @@
 #!lua
 -- Checks and deducts every line of one order that lives in this partition, or none of them.
 -- Nothing is written unless every line fits, so stock never dips below zero, not even for a moment.
--- KEYS: stock, seq, journal, record
+-- KEYS: stock, seq, journal, record, partition marker
 -- ARGV: orderId, nonce, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+
+-- A partition whose marker vanished lost its data (restart without persistence, replaced node): refuse until rebuilt.
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  return {'lost'}
+end
 
 local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'f')
 local st = record[1]

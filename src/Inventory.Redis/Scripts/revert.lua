@@ -2,12 +2,17 @@
 -- Gives back what one partition deducted for an order, exactly once: a customer's cancel ('cancel') or the
 -- compensation of an attempt that must not stand ('void'). A partition with nothing deducted is marked so that
 -- a deduction arriving later is refused (cancel) or the voided attempt can never land (void).
--- KEYS: stock, seq, journal, record
+-- KEYS: stock, seq, journal, record, partition marker
 -- ARGV: orderId, ttlSeconds, kind ('cancel' | 'void'), nonce to fence (or ''), expected lines (or ''),
 --       lines to restock when the record expired but SQL's ledger holds the deduction (or '')
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local final = ARGV[3] == 'cancel' and 'cancelled' or 'voided'
+
+-- A partition whose marker vanished lost its data (restart without persistence, replaced node): refuse until rebuilt.
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  return {'lost'}
+end
 
 if ARGV[4] ~= '' then
   local fence = redis.call('HGET', KEYS[4], 'f') or ' '

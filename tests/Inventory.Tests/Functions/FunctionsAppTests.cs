@@ -110,7 +110,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         return (context.Response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text), context.Response.Headers, context.Response.ContentType);
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => _services.GetRequiredService<Inventory.Api.Hosting.RedisRecovery>().CheckAsync();
 
     public async Task DisposeAsync() => await _services.DisposeAsync();
 }

@@ -18,6 +18,13 @@ public sealed class RedisTarget : IAsyncDisposable
         Activity = new JournalActivity(options.Partitions);
         Store = NewStore();
         Journal = new RedisJournal(Connection, options);
+        Guard = new RedisPartitionGuard(Connection, options);
+
+        // Like a fresh deployment: every partition gets its marker (nothing to rebuild).
+        foreach (var partition in Guard.FindUnmarkedAsync().GetAwaiter().GetResult())
+        {
+            Guard.MarkAsync(partition).GetAwaiter().GetResult();
+        }
     }
 
     public string Configuration { get; }
@@ -33,6 +40,8 @@ public sealed class RedisTarget : IAsyncDisposable
     public RedisInventoryStore Store { get; }
 
     public RedisJournal Journal { get; }
+
+    public RedisPartitionGuard Guard { get; }
 
     public bool IsCluster => Configuration.Contains(',');
 

@@ -1,0 +1,201 @@
+using Inventory.Domain;
+using Inventory.Persistence;
+using Inventory.Redis;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inventory.Api.Hosting;
+
+public sealed class RedisRecoveryOptions
+{
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a rebuild waits for the engine to persist what survived of a lost partition's journal.</summary>
+    public TimeSpan DrainWait { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// Finds partitions whose marker is gone and rebuilds them from SQL before they sell again: let the engine persist
+/// what survives of the journal, put back stock and sequences, restore the idempotency records and claims of the
+/// orders SQL holds (within the idempotency TTL), then mark the partition. A partition never written before (no
+/// SQL cursor) is simply marked; without SQL there is nothing to rebuild from, so partitions are marked as found.
+/// </summary>
+public sealed partial class RedisRecovery(
+    RedisPartitionGuard guard, RedisOptions redisOptions, Partitioner partitioner, RedisRecoveryOptions options,
+    ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Mark fresh partitions before the host serves, so a new deployment does not answer 503 at first.
+        try
+        {
+            await CheckAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e.Message);
+        }
+
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.CheckInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await CheckAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogFailed(logger, e.Message);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<int>> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var unmarked = await guard.FindUnmarkedAsync().ConfigureAwait(false);
+        if (unmarked.Count == 0)
+        {
+            return [];
+        }
+
+        var cursors = ledger is null ? [] : (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
+            .Where(c => c.PersistedThrough is not ("" or "0")).Select(c => c.JournalPartition).ToHashSet();
+        var lost = unmarked.Where(cursors.Contains).ToList();
+        foreach (var fresh in unmarked.Except(lost))
+        {
+            await guard.MarkAsync(fresh).ConfigureAwait(false);
+        }
+
+        if (lost.Count > 0)
+        {
+            LogLost(logger, string.Join(",", lost));
+            await RebuildAsync(lost, cancellationToken).ConfigureAwait(false);
+            LogRebuilt(logger, string.Join(",", lost));
+        }
+
+        return lost;
+    }
+
+    private async Task RebuildAsync(List<int> lost, CancellationToken cancellationToken)
+    {
+        await DrainAsync(lost, cancellationToken).ConfigureAwait(false);
+        var set = lost.ToHashSet();
+
+        var stock = new Dictionary<int, List<(string, long, long)>>();
+        var after = "";
+        while (true)
+        {
+            var page = await ledger!.GetStockPageAsync(after, 1000, cancellationToken).ConfigureAwait(false);
+            foreach (var row in page.Where(r => set.Contains(partitioner.PartitionOf(r.Sku))))
+            {
+                var partition = partitioner.PartitionOf(row.Sku);
+                (stock.TryGetValue(partition, out var rows) ? rows : stock[partition] = []).Add((row.Sku, row.Available, row.LastSeq));
+            }
+
+            if (page.Count < 1000)
+            {
+                break;
+            }
+
+            after = page[^1].Sku;
+        }
+
+        foreach (var (partition, rows) in stock)
+        {
+            await guard.RestoreStockAsync(partition, rows).ConfigureAwait(false);
+        }
+
+        await RestoreOrdersAsync(set, cancellationToken).ConfigureAwait(false);
+        foreach (var partition in lost)
+        {
+            await guard.MarkAsync(partition).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>What survived of the journal reaches SQL first, so SQL's stock is the latest Redis accepted.</summary>
+    private async Task DrainAsync(List<int> lost, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + options.DrainWait;
+        foreach (var partition in lost)
+        {
+            var last = await guard.LastJournalIdAsync(partition).ConfigureAwait(false);
+            while (last is not null && time.GetUtcNow() < deadline)
+            {
+                var cursor = (await ledger!.GetCursorsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(c => c.JournalPartition == partition);
+                if (cursor is not null && StreamIds.Compare(cursor.PersistedThrough, last) >= 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Orders SQL holds within the idempotency TTL get their records back, so replays stay replays.</summary>
+    private async Task RestoreOrdersAsync(HashSet<int> lost, CancellationToken cancellationToken)
+    {
+        var since = (time.GetUtcNow() - redisOptions.IdempotencyTtl).UtcDateTime;
+        var rows = new List<LedgerRow>();
+        var (afterSku, afterSeq) = ("", 0L);
+        while (true)
+        {
+            var page = await ledger!.GetOrderRowsSinceAsync(since, afterSku, afterSeq, 5000, cancellationToken).ConfigureAwait(false);
+            rows.AddRange(page);
+            if (page.Count < 5000)
+            {
+                break;
+            }
+
+            (afterSku, afterSeq) = (page[^1].Sku, page[^1].Seq);
+        }
+
+        foreach (var order in rows.GroupBy(r => r.ReferenceId, StringComparer.Ordinal))
+        {
+            // Per SKU, the latest row says where the order stands: deducted, cancelled, or voided (not an order).
+            var latest = order.GroupBy(r => r.Sku, StringComparer.Ordinal).Select(g => g.OrderBy(r => r.Seq).ToList()).ToList();
+            var standing = latest.Where(g => g[^1].Kind != Persistence.ChangeKinds.Void).ToList();
+            if (standing.Count == 0)
+            {
+                continue;
+            }
+
+            var cancelled = standing.All(g => g[^1].Kind == Persistence.ChangeKinds.Cancel);
+            var lines = standing.Select(g =>
+            {
+                var deduct = g.Last(r => r.Kind == Persistence.ChangeKinds.Deduct);
+                var restock = g.LastOrDefault(r => r.Kind == Persistence.ChangeKinds.Cancel && r.Seq > deduct.Seq);
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter);
+            }).ToList();
+
+            foreach (var group in lines.GroupBy(l => partitioner.PartitionOf(l.Line.Sku)).Where(g => lost.Contains(g.Key)))
+            {
+                await guard.RestoreRecordAsync(group.Key, order.Key, cancelled,
+                    group.Select(l => (l.Line, l.After)).ToList(),
+                    cancelled ? group.Select(l => (l.Line, l.RestockAfter ?? 0)).ToList() : []).ConfigureAwait(false);
+            }
+
+            var home = partitioner.HomeOf(order.Key);
+            if (lost.Contains(home))
+            {
+                var partitions = lines.Select(l => partitioner.PartitionOf(l.Line.Sku)).Distinct().Order().ToArray();
+                var state = partitions.Length == 1 ? "single" : cancelled ? "cancelled" : "deducted";
+                await guard.RestoreClaimAsync(home, order.Key, state, partitions, lines.Select(l => l.Line).ToList()).ConfigureAwait(false);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL")]
+    private static partial void LogLost(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partitions {Partitions} rebuilt from SQL")]
+    private static partial void LogRebuilt(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking Redis partitions failed; retrying: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,64 @@
+using Inventory.Domain;
+using StackExchange.Redis;
+using Order = Inventory.Domain.Order;
+
+namespace Inventory.Redis;
+
+/// <summary>
+/// Watches each partition's marker key and puts lost partitions back together. A marker vanishes with the rest of
+/// a partition's keys when a node restarts without persistence or is replaced empty; until the partition is rebuilt
+/// from SQL (and marked again) its scripts refuse changes with "lost", so nothing is sold from stock that came back.
+/// </summary>
+public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptions options)
+{
+    private readonly RedisKeys _keys = new(options.KeyPrefix);
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<IReadOnlyList<int>> FindUnmarkedAsync()
+    {
+        var checks = Enumerable.Range(0, options.Partitions).Select(p => Db.KeyExistsAsync(_keys.Marker(p))).ToArray();
+        var exists = await Task.WhenAll(checks).ConfigureAwait(false);
+        return Enumerable.Range(0, options.Partitions).Where(p => !exists[p]).ToList();
+    }
+
+    public Task MarkAsync(int partition) => Db.StringSetAsync(_keys.Marker(partition), Guid.NewGuid().ToString("N"));
+
+    public async Task<long> RestoreStockAsync(int partition, IReadOnlyList<(string Sku, long Available, long Sequence)> rows)
+    {
+        long restored = 0;
+        foreach (var chunk in rows.Chunk(300))
+        {
+            var args = chunk.SelectMany(r => new RedisValue[] { r.Sku, r.Available, r.Sequence }).ToArray();
+            restored += (long)await Db.ScriptEvaluateAsync(RedisScripts.RestoreStock, [_keys.Stock(partition), _keys.Sequences(partition)], args).ConfigureAwait(false);
+        }
+
+        return restored;
+    }
+
+    /// <param name="lines">The order's lines in this partition with the stock right after each was deducted.</param>
+    /// <param name="restocked">For a cancelled order, the lines with the stock right after each was restocked.</param>
+    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked) =>
+        Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, orderId)],
+        [
+            cancelled ? "cancelled" : "deducted",
+            Order.FingerprintOf(lines.Select(l => l.Line)),
+            string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
+            string.Join(',', restocked.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
+            options.TtlSeconds,
+        ]);
+
+    public Task RestoreClaimAsync(int home, string orderId, string state, int[] partitions, IReadOnlyList<OrderLine> lines)
+    {
+        var claim = new ClaimValue(state, "rebuilt", 0, string.Join(' ', partitions), Order.FingerprintOf(lines), Order.Encode(lines));
+        return Db.StringSetAsync(_keys.Claim(home, orderId), claim.Format(), options.IdempotencyTtl, When.NotExists);
+    }
+
+    public Task<long> JournalLengthAsync(int partition) => Db.StreamLengthAsync(_keys.Journal(partition));
+
+    public async Task<string?> LastJournalIdAsync(int partition)
+    {
+        var last = await Db.StreamRangeAsync(_keys.Journal(partition), "-", "+", 1, StackExchange.Redis.Order.Descending).ConfigureAwait(false);
+        return last.Length == 0 ? null : (string?)last[0].Id;
+    }
+}
