@@ -18,7 +18,9 @@ public sealed class TaskSharding
 
     public int OfPartition(int partition) => partition % Count;
 
-    public int OfSku(string sku) => (int)(Mix(Fnv1a(sku)) % (uint)Count);
+    // Salted so it is independent of the Redis partition hash (the same FNV-1a + finaliser of the bare SKU):
+    // otherwise all SKUs of one partition would share one shard.
+    public int OfSku(string sku) => (int)(Mix(Fnv1a("shard/" + sku)) % (uint)Count);
 
     private static uint Fnv1a(string value)
     {
