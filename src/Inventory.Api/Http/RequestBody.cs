@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 
 namespace Inventory.Api.Http;
@@ -46,9 +47,17 @@ internal static class RequestBody
                 }
             }
 
+            // The JSON reader does not check the bytes inside strings, and GetString would throw on them later.
+            if (!Utf8.IsValid(buffer.AsSpan(0, length)))
+            {
+                return (null, Problems.Invalid("$", "The body is not valid UTF-8."));
+            }
+
             try
             {
-                var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
+                // Duplicate members are refused: a proxy keeping the first copy and a parser keeping the last
+                // would disagree on what was ordered.
+                var document = JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
                     document.Dispose();
@@ -60,6 +69,11 @@ internal static class RequestBody
             catch (JsonException e)
             {
                 return (null, Problems.Invalid("$", $"The body is not valid JSON: {e.Message}"));
+            }
+            catch (InvalidOperationException e)
+            {
+                // The duplicate check unescapes member names and throws this for a lone surrogate ("\ud800").
+                return (null, Problems.Invalid("$", $"The body is not valid JSON text: {e.Message}"));
             }
         }
         finally

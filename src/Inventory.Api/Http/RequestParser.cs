@@ -26,7 +26,12 @@ internal sealed class RequestParser(string prefix = "")
             return null;
         }
 
-        var text = value.GetString();
+        if (!TryGetString(value, out var text))
+        {
+            Fail(name, "must be valid Unicode text");
+            return null;
+        }
+
         if (Identifiers.Validate(text) is { } reason)
         {
             Fail(name, reason);
@@ -76,7 +81,12 @@ internal sealed class RequestParser(string prefix = "")
             return null;
         }
 
-        var text = value.GetString()!;
+        if (!TryGetString(value, out var text))
+        {
+            Fail(name, "must be valid Unicode text");
+            return null;
+        }
+
         if (text.Length > maxLength || text.Any(char.IsControl))
         {
             Fail(name, $"must be at most {maxLength} characters without control characters");
@@ -132,5 +142,20 @@ internal sealed class RequestParser(string prefix = "")
         }
 
         return IsValid ? new DeductionRequest(orderId!, lines) : null;
+    }
+
+    /// <summary>GetString throws for an escaped lone surrogate ("\ud800"): the client's mistake, answered 400, not a crash.</summary>
+    private static bool TryGetString(JsonElement value, out string text)
+    {
+        try
+        {
+            text = value.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
     }
 }
