@@ -1,9 +1,11 @@
 using Inventory.Api.Hosting;
+using Inventory.Api.Telemetry;
 using Inventory.Server;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.AddInventory(builder.Configuration);
 builder.Services.AddInventoryWorkers(builder.Configuration);
+builder.Services.AddInventoryTelemetry(builder.Configuration);
 var keys = new ApiKeys(builder.Configuration["Inventory:Keys:Function"], builder.Configuration["Inventory:Keys:Admin"]);
 builder.Services.AddSingleton(keys);
 

@@ -1,5 +1,6 @@
 using Inventory.Api.Http;
 using Inventory.Api.Queues;
+using Inventory.Api.Telemetry;
 using Inventory.Application;
 using Inventory.Domain;
 using Inventory.Persistence;
@@ -9,6 +10,8 @@ using Inventory.Sql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 
 namespace Inventory.Api.Hosting;
@@ -34,7 +37,9 @@ public static class InventoryServiceCollectionExtensions
         {
             CrashAfterFirstPartition = configuration.GetValue<bool>("Inventory:Faults:CrashAfterFirstPartition"),
         });
-        services.AddSingleton<IInventoryStore>(sp => sp.GetRequiredService<RedisInventoryStore>());
+        services.AddSingleton<IInventoryStore>(sp => new InstrumentedInventoryStore(
+            sp.GetRequiredService<RedisInventoryStore>(),
+            sp.GetService<ILogger<InstrumentedInventoryStore>>() ?? NullLogger<InstrumentedInventoryStore>.Instance));
         services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<RedisInventoryStore>());
         services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(sp => new RedisPartitionGuard(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));

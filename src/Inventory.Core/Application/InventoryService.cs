@@ -1,21 +1,48 @@
 using Inventory.Domain;
+using Inventory.Telemetry;
 
 namespace Inventory.Application;
 
-/// <summary>The application's use cases, shared by both hosts: throttling in front of the stock authority.</summary>
+/// <summary>
+/// The application's use cases, shared by both hosts: throttling in front of the stock authority. Each use case is
+/// one span, and every deduction decision is counted here, where throttles and in-batch replays are decided too.
+/// </summary>
 public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limiter, Partitioner partitioner, IOrderLedger ledger)
 {
     public Partitioner Partitioner => partitioner;
 
     public async Task<DeductionOutcome> DeductAsync(DeductionRequest request, CancellationToken cancellationToken = default)
     {
-        var order = Order.Create(request, partitioner);
-        var throttled = await ThrottleAsync(order, cancellationToken).ConfigureAwait(false);
-        return throttled ?? await store.DeductAsync(order, cancellationToken).ConfigureAwait(false);
+        using var activity = InventoryTelemetry.StartDeduction(request.OrderId);
+        try
+        {
+            var order = Order.Create(request, partitioner);
+            var throttled = await ThrottleAsync(order, cancellationToken).ConfigureAwait(false);
+            var outcome = throttled ?? await store.DeductAsync(order, cancellationToken).ConfigureAwait(false);
+            return InventoryTelemetry.Deduction(activity, outcome, order.Lines.Count);
+        }
+        catch (Exception e) when (InventoryTelemetry.Failed(activity, e))
+        {
+            throw;
+        }
     }
 
     /// <summary>Results in request order; a repeated id inside the batch is answered as a replay of its first use.</summary>
     public async Task<IReadOnlyList<DeductionOutcome>> DeductBatchAsync(IReadOnlyList<DeductionRequest> requests, CancellationToken cancellationToken = default)
+    {
+        using var activity = InventoryTelemetry.StartBatch(requests.Count);
+        try
+        {
+            var results = await DeductBatchCoreAsync(requests, cancellationToken).ConfigureAwait(false);
+            return InventoryTelemetry.Batch(activity, results, requests.Sum(r => r.Lines.Count));
+        }
+        catch (Exception e) when (InventoryTelemetry.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<DeductionOutcome>> DeductBatchCoreAsync(IReadOnlyList<DeductionRequest> requests, CancellationToken cancellationToken)
     {
         var orders = requests.Select(r => Order.Create(r, partitioner)).ToList();
         var first = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -67,6 +94,19 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
 
     public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
+        using var activity = InventoryTelemetry.StartCancel(orderId);
+        try
+        {
+            return InventoryTelemetry.Cancel(activity, await CancelCoreAsync(orderId, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (InventoryTelemetry.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<CancelOutcome> CancelCoreAsync(string orderId, CancellationToken cancellationToken)
+    {
         var outcome = await store.CancelAsync(orderId, cancellationToken).ConfigureAwait(false);
         if (outcome.Status != CancelStatus.NotFound)
         {
@@ -83,11 +123,31 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         store.GetStockAsync(skus, cancellationToken);
 
-    public Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default) =>
-        store.SetStockAsync(sku, available, expectedAvailable, cancellationToken);
+    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)
+    {
+        using var activity = InventoryTelemetry.StartStockChange("inventory.stock.set", sku);
+        try
+        {
+            return InventoryTelemetry.StockChanged(activity, await store.SetStockAsync(sku, available, expectedAvailable, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (InventoryTelemetry.Failed(activity, e))
+        {
+            throw;
+        }
+    }
 
-    public Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default) =>
-        store.AdjustAsync(sku, adjustmentId, delta, reason, cancellationToken);
+    public async Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default)
+    {
+        using var activity = InventoryTelemetry.StartStockChange("inventory.stock.adjust", sku, adjustmentId);
+        try
+        {
+            return InventoryTelemetry.StockChanged(activity, await store.AdjustAsync(sku, adjustmentId, delta, reason, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e) when (InventoryTelemetry.Failed(activity, e))
+        {
+            throw;
+        }
+    }
 
     /// <summary>A throttled request that repeats an order already decided gets its original answer, never a 429.</summary>
     private async Task<DeductionOutcome?> ThrottleAsync(Order order, CancellationToken cancellationToken)

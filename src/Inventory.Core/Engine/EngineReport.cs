@@ -12,6 +12,11 @@ public sealed class EngineReport
     public int Failed { get; private set; }
     public int LeaseLost { get; private set; }
 
+    /// <summary>Of <see cref="Failed"/>: given back for a retry with backoff, and killed on their last attempt.</summary>
+    public int Retried { get; private set; }
+
+    public int Dead { get; private set; }
+
     /// <summary>Statement-level counts: stale leases unlocked, tasks pruned, sweep tasks created.</summary>
     public int Affected { get; private set; }
 
@@ -40,7 +45,7 @@ public sealed class EngineReport
     }
 
     public override string ToString() =>
-        $"claimed={Claimed} completed={Completed} failed={Failed} leaseLost={LeaseLost} affected={Affected} duplicate={Duplicate} errors={Errors.Count}";
+        $"claimed={Claimed} completed={Completed} failed={Failed} retried={Retried} dead={Dead} leaseLost={LeaseLost} affected={Affected} duplicate={Duplicate} errors={Errors.Count}";
 
     internal void AddClaimed(int n)
     {
@@ -64,6 +69,15 @@ public sealed class EngineReport
         {
             Failed += n;
             _errors.Add(error);
+        }
+    }
+
+    internal void AddFailureRecorded(int retried, int dead)
+    {
+        lock (_gate)
+        {
+            Retried += retried;
+            Dead += dead;
         }
     }
 
@@ -108,6 +122,8 @@ public sealed class EngineReport
             Claimed += other.Claimed;
             Completed += other.Completed;
             Failed += other.Failed;
+            Retried += other.Retried;
+            Dead += other.Dead;
             LeaseLost += other.LeaseLost;
             Affected += other.Affected;
             _errors.AddRange(other.Errors);

@@ -1,11 +1,15 @@
 using Inventory.Persistence;
+using Inventory.Telemetry;
 
 namespace Inventory.Engine;
 
 /// <summary>Timer: returns expired leases (crashed or stuck workers) to pending, or dead when out of attempts.</summary>
 public sealed class StaleLeaseSweeper(ITaskStore store, TaskEngineOptions options)
 {
-    public async Task<EngineReport> RunAsync(CancellationToken cancellationToken = default)
+    public Task<EngineReport> RunAsync(CancellationToken cancellationToken = default) =>
+        InventoryTelemetry.TraceEngineRunAsync("stale_leases", () => UnlockAsync(cancellationToken));
+
+    private async Task<EngineReport> UnlockAsync(CancellationToken cancellationToken)
     {
         var report = new EngineReport();
         for (var shard = 0; shard < store.ShardCount; shard++)
@@ -26,7 +30,10 @@ public sealed class StaleLeaseSweeper(ITaskStore store, TaskEngineOptions option
 /// <summary>Timer: deletes done tasks past their retention in bounded batches. Dead tasks stay for operators.</summary>
 public sealed class TaskPruner(ITaskStore store, TaskEngineOptions options)
 {
-    public async Task<EngineReport> RunAsync(CancellationToken cancellationToken = default)
+    public Task<EngineReport> RunAsync(CancellationToken cancellationToken = default) =>
+        InventoryTelemetry.TraceEngineRunAsync("prune", () => PruneAsync(cancellationToken));
+
+    private async Task<EngineReport> PruneAsync(CancellationToken cancellationToken)
     {
         var report = new EngineReport();
         for (var shard = 0; shard < store.ShardCount; shard++)
@@ -60,7 +67,10 @@ public sealed class JournalSweeper(
     TaskEngineOptions options,
     TimeProvider? time = null)
 {
-    public async Task<EngineReport> RunAsync(CancellationToken cancellationToken = default)
+    public Task<EngineReport> RunAsync(CancellationToken cancellationToken = default) =>
+        InventoryTelemetry.TraceEngineRunAsync("journal_sweep", () => SweepAsync(cancellationToken));
+
+    private async Task<EngineReport> SweepAsync(CancellationToken cancellationToken)
     {
         var report = new EngineReport();
         var cursors = (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
@@ -81,6 +91,7 @@ public sealed class JournalSweeper(
             if (await store.InsertAsync(shard, task, cancellationToken).ConfigureAwait(false) is not null)
             {
                 report.AddAffected(1);
+                InventoryTelemetry.JournalRecovered(partition);
             }
 
             shards.Add(shard);

@@ -1,4 +1,5 @@
 using Inventory.Persistence;
+using Inventory.Telemetry;
 
 namespace Inventory.Engine;
 
@@ -56,6 +57,7 @@ public sealed class PersistRunner(ITaskStore store, IJournal journal, ChildPlann
             }
 
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            InventoryTelemetry.Persisted(entries, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
             if (last)
             {
                 return touched;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Inventory.Persistence;
+using Inventory.Telemetry;
 
 namespace Inventory.Engine;
 
@@ -13,12 +14,14 @@ public sealed class TaskDispatcher(ITaskStore store, TaskExecutor executor, Task
     private int _rotation;
 
     /// <summary>The dispatch timer: every shard, starting at a rotating one, until nothing is due or the budget is spent.</summary>
-    public Task<EngineReport> RunDueAsync(CancellationToken cancellationToken = default)
-    {
-        var start = Interlocked.Increment(ref _rotation);
-        var shards = Enumerable.Range(0, store.ShardCount).Select(i => (i + start) % store.ShardCount);
-        return DrainAsync(shards, options.DispatchBudget, cancellationToken);
-    }
+    public Task<EngineReport> RunDueAsync(CancellationToken cancellationToken = default) =>
+        InventoryTelemetry.TraceEngineRunAsync("dispatch", async () =>
+        {
+            await SampleBacklogAsync(cancellationToken).ConfigureAwait(false);
+            var start = Interlocked.Increment(ref _rotation);
+            var shards = Enumerable.Range(0, store.ShardCount).Select(i => (i + start) % store.ShardCount);
+            return await DrainAsync(shards, options.DispatchBudget, cancellationToken).ConfigureAwait(false);
+        });
 
     public async Task<EngineReport> DrainAsync(IEnumerable<int> shards, TimeSpan budget, CancellationToken cancellationToken = default)
     {
@@ -51,5 +54,23 @@ public sealed class TaskDispatcher(ITaskStore store, TaskExecutor executor, Task
         });
         await Task.WhenAll(workers).ConfigureAwait(false);
         return report;
+    }
+
+    /// <summary>Feeds the backlog gauges from this timer, at most every few seconds and only while an exporter reads them.</summary>
+    private async Task SampleBacklogAsync(CancellationToken cancellationToken)
+    {
+        if (!InventoryTelemetry.BacklogRefreshDue)
+        {
+            return;
+        }
+
+        try
+        {
+            InventoryTelemetry.ReportBacklog(await store.GetBacklogAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The gauges go stale and stop reporting; the dispatch below meets the same database and reports the error.
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Inventory.Persistence;
+using Inventory.Telemetry;
 
 namespace Inventory.Engine;
 
@@ -81,7 +82,10 @@ public sealed class TaskExecutor(
             try
             {
                 var delay = retry.DelayFor(tasks.Max(t => t.Attempts));
-                await store.FailAsync(tasks[0].Shard, ids, tasks[0].LeaseToken, delay, error, CancellationToken.None).ConfigureAwait(false);
+                if (await store.FailAsync(tasks[0].Shard, ids, tasks[0].LeaseToken, delay, error, CancellationToken.None).ConfigureAwait(false) > 0)
+                {
+                    RecordFailures(tasks, error, report);
+                }
             }
             catch (Exception failError)
             {
@@ -93,6 +97,20 @@ public sealed class TaskExecutor(
         {
             keeper.Release(ids);
         }
+    }
+
+    /// <summary>task_fail's own rule: dead once attempts reach max_attempts, otherwise pending after the backoff.</summary>
+    private static void RecordFailures(IReadOnlyList<ClaimedTask> tasks, string error, EngineReport report)
+    {
+        var dead = 0;
+        foreach (var task in tasks)
+        {
+            var isDead = task.Attempts >= task.MaxAttempts;
+            dead += isDead ? 1 : 0;
+            InventoryTelemetry.TaskFailed(task, isDead, error);
+        }
+
+        report.AddFailureRecorded(tasks.Count - dead, dead);
     }
 
     private static string Describe(Exception e)

@@ -1,4 +1,5 @@
 using Inventory.Persistence;
+using Inventory.Telemetry;
 
 namespace Inventory.Engine;
 
@@ -16,6 +17,7 @@ public sealed class TaskOperations(ITaskStore store, ILedgerReader ledger, IJour
     public async Task<EngineStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
         var backlog = await store.GetBacklogAsync(cancellationToken).ConfigureAwait(false);
+        InventoryTelemetry.ReportBacklog(backlog);
         var cursors = (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
             .ToDictionary(c => c.JournalPartition, c => c.PersistedThrough);
         var partitions = new List<PartitionState>(journal.PartitionCount);

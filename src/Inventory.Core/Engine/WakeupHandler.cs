@@ -1,4 +1,5 @@
 using Inventory.Persistence;
+using Inventory.Telemetry;
 
 namespace Inventory.Engine;
 
@@ -20,7 +21,10 @@ public sealed class WakeupHandler(
     public Task<EngineReport> HandleAsync(string messageText, CancellationToken cancellationToken = default) =>
         HandleAsync(WakeupMessage.Parse(messageText), cancellationToken);
 
-    public async Task<EngineReport> HandleAsync(WakeupMessage message, CancellationToken cancellationToken = default)
+    public Task<EngineReport> HandleAsync(WakeupMessage message, CancellationToken cancellationToken = default) =>
+        InventoryTelemetry.TraceEngineRunAsync("wakeup", () => PersistAsync(message, cancellationToken), message.Partition);
+
+    private async Task<EngineReport> PersistAsync(WakeupMessage message, CancellationToken cancellationToken)
     {
         if (message.Partition >= journal.PartitionCount)
         {

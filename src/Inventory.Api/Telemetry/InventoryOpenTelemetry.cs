@@ -1,0 +1,131 @@
+using Azure.Core;
+using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using Inventory.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Inventory.Api.Telemetry;
+
+/// <summary>Where the plain server sends its telemetry: <c>Inventory:Telemetry:Exporter</c>.</summary>
+public enum TelemetryExporter
+{
+    /// <summary>No OpenTelemetry SDK at all: the meter and activity source cost a null check each.</summary>
+    None,
+
+    /// <summary>Spans and metrics printed to standard output (metrics every OTEL_METRIC_EXPORT_INTERVAL ms, default 60 s).</summary>
+    Console,
+
+    /// <summary>OTLP to OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4317), logs included.</summary>
+    Otlp,
+
+    /// <summary>Application Insights from APPLICATIONINSIGHTS_CONNECTION_STRING, logs included.</summary>
+    AzureMonitor,
+}
+
+public static class InventoryOpenTelemetry
+{
+    public const string ExporterSetting = "Inventory:Telemetry:Exporter";
+    public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
+    public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+
+    /// <summary>The plain server: OpenTelemetry with the exporter <see cref="ExporterSetting"/> names, or nothing for none.</summary>
+    public static IServiceCollection AddInventoryTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName = "inventory-server")
+    {
+        var exporter = ExporterFrom(configuration[ExporterSetting]);
+        if (exporter == TelemetryExporter.None)
+        {
+            return services;
+        }
+
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(serviceName))
+            .AddInventoryInstruments()
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
+        switch (exporter)
+        {
+            case TelemetryExporter.Console:
+                telemetry.WithTracing(tracing => tracing.AddConsoleExporter()).WithMetrics(metrics => metrics.AddConsoleExporter());
+                break;
+            case TelemetryExporter.Otlp:
+                telemetry.WithLogging().UseOtlpExporter();
+                break;
+            case TelemetryExporter.AzureMonitor:
+                telemetry.UseInventoryAzureMonitor(configuration);
+                break;
+        }
+
+        return services;
+    }
+
+    /// <summary>The inventory's meter and activity source (both named <see cref="InventoryTelemetry.Name"/>).</summary>
+    public static IOpenTelemetryBuilder AddInventoryInstruments(this IOpenTelemetryBuilder builder) =>
+        builder
+            .WithMetrics(metrics => metrics.AddMeter(InventoryTelemetry.Name))
+            .WithTracing(tracing => tracing.AddSource(InventoryTelemetry.Name));
+
+    /// <summary>
+    /// Application Insights: logs become traces, spans requests and dependencies, and the meter's instruments land in
+    /// customMetrics (which the workbook and alerts query). With local auth off, ingestion takes only Entra tokens:
+    /// <see cref="AuthenticationStringSetting"/> ("Authorization=AAD;ClientId=…") picks the managed identity.
+    /// </summary>
+    public static IOpenTelemetryBuilder UseInventoryAzureMonitor(this IOpenTelemetryBuilder builder, IConfiguration configuration)
+    {
+        var connectionString = configuration[ConnectionStringSetting];
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"{ExporterSetting}=azuremonitor needs {ConnectionStringSetting}.");
+        }
+
+        var credential = CredentialFrom(configuration[AuthenticationStringSetting]);
+        return builder.UseAzureMonitorExporter(options =>
+        {
+            options.ConnectionString = connectionString;
+            options.Credential = credential;
+        });
+    }
+
+    public static bool AzureMonitorConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[ConnectionStringSetting]);
+
+    public static TelemetryExporter ExporterFrom(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        null or "" or "none" => TelemetryExporter.None,
+        "console" => TelemetryExporter.Console,
+        "otlp" => TelemetryExporter.Otlp,
+        "azuremonitor" => TelemetryExporter.AzureMonitor,
+        _ => throw new InvalidOperationException($"{ExporterSetting} must be none, console, otlp or azuremonitor, not '{value}'."),
+    };
+
+    /// <summary>
+    /// The credential APPLICATIONINSIGHTS_AUTHENTICATION_STRING asks for, as the Functions host reads it:
+    /// "Authorization=AAD;ClientId=&lt;client id&gt;" is that user-assigned identity, "Authorization=AAD" alone the
+    /// system-assigned one; no string means no token (only accepted while local auth is on).
+    /// </summary>
+    public static TokenCredential? CredentialFrom(string? authenticationString)
+    {
+        if (string.IsNullOrWhiteSpace(authenticationString))
+        {
+            return null;
+        }
+
+        var parts = authenticationString
+            .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => part.Split('=', 2, StringSplitOptions.TrimEntries))
+            .Where(pair => pair.Length == 2)
+            .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.OrdinalIgnoreCase);
+        if (!parts.TryGetValue("Authorization", out var authorization) || !authorization.Equals("AAD", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{AuthenticationStringSetting} must be 'Authorization=AAD' with an optional 'ClientId=…'.");
+        }
+
+        return parts.TryGetValue("ClientId", out var clientId) && clientId.Length > 0
+            ? new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId))
+            : new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+    }
+}
