@@ -19,6 +19,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     private readonly RedisKeys _keys;
     private readonly JournalActivity _activity;
     private readonly TimeProvider _time;
+    private readonly ReplicaWaiter _replicas;
 
     public RedisInventoryStore(IConnectionMultiplexer redis, RedisOptions options, Partitioner partitioner, JournalActivity activity, TimeProvider time)
     {
@@ -28,6 +29,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         _keys = new RedisKeys(options.KeyPrefix);
         _activity = activity;
         _time = time;
+        _replicas = new ReplicaWaiter(redis, options.DurableTimeoutMilliseconds);
     }
 
     /// <summary>Fault injection for the crash tests: the process dies after the first partition of a multi-partition order.</summary>
@@ -125,18 +127,14 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             return true;
         }
 
-        try
-        {
-            var db = Db;
-            var servers = partitions.Select(p => db.IdentifyEndpoint(_keys.Stock(p))).Distinct().ToList();
-            var acks = await Task.WhenAll(servers.Select(endpoint => _redis.GetServer(endpoint!)
-                .ExecuteAsync("WAIT", 1, _options.DurableTimeoutMilliseconds))).ConfigureAwait(false);
-            return acks.All(a => (long)a >= 1);
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
+        var primaries = partitions.Select(p => PrimaryOf(_keys.Stock(p))).Distinct().ToList();
+        if (primaries.Any(p => p is null))
         {
             return false;
         }
+
+        var acks = await Task.WhenAll(primaries.Select(p => _replicas.WaitAsync(p!))).ConfigureAwait(false);
+        return acks.All(a => a);
     }
 
     private void NoteAppended(int partition, SlotReply slot)
@@ -321,6 +319,29 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
 
         return reply;
+    }
+
+    /// <summary>The primary serving a key, from the client's cached cluster map (IdentifyEndpoint would ask the server).</summary>
+    private System.Net.EndPoint? PrimaryOf(RedisKey key)
+    {
+        var slot = _redis.GetHashSlot(key);
+        foreach (var endpoint in _redis.GetEndPoints())
+        {
+            var server = _redis.GetServer(endpoint);
+            if (server.ServerType == ServerType.Cluster)
+            {
+                if (server.ClusterConfiguration?.GetBySlot(slot) is { } node)
+                {
+                    return node.EndPoint;
+                }
+            }
+            else if (server.IsConnected && !server.IsReplica)
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
     }
 
     private long Deadline() => _time.GetUtcNow().ToUnixTimeMilliseconds() + _options.TimeoutMilliseconds;

@@ -20,6 +20,20 @@ internal static class Measure
         return total / watch.Elapsed.TotalSeconds;
     }
 
+    /// <summary>Like <see cref="RateAsync"/>, also returning the 99th percentile latency of one operation in ms.</summary>
+    public static async Task<(double Rate, double P99)> RateAndP99Async(int total, int concurrency, Func<int, Task> operation)
+    {
+        var latencies = new double[total];
+        var rate = await RateAsync(total, concurrency, async i =>
+        {
+            var started = Stopwatch.GetTimestamp();
+            await operation(i);
+            latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        });
+        Array.Sort(latencies);
+        return (rate, latencies[(int)(total * 0.99)]);
+    }
+
     public static void Row(string name, double value, string unit = "/s") => Console.WriteLine($"  {name,-58} {value,12:N0} {unit}");
 
     public static void Ratio(string name, double value, double target) =>

@@ -9,6 +9,11 @@ if (options.Runs("redis"))
     redisRate = await RedisBenchmarks.RunAsync(options);
 }
 
+if (options.Runs("durable"))
+{
+    await DurabilityBenchmarks.RunAsync(options);
+}
+
 if (options.Runs("http"))
 {
     await HttpBenchmarks.RunAsync(options);
