@@ -16,7 +16,7 @@ public static class InventoryEndpoints
                     ? route.Invoke(context.RequestServices, context.Request)
                     : Task.FromResult(Results.Problem(statusCode: 401, title: "Unauthorized",
                         detail: route.Access == RouteAccess.Admin ? "This route needs the admin key (x-functions-key header or code query)." : "This route needs a function key (x-functions-key header or code query)."));
-            }).WithName(route.Name);
+            }).WithName(route.Name).Describe(route);
         }
 
         return app;

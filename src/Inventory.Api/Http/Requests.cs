@@ -1,0 +1,14 @@
+namespace Inventory.Api.Http;
+
+// Request shapes for the API description. Bodies are parsed by RequestParser, field by field, so every problem
+// names its field; these records only document what the parser accepts.
+
+public sealed record DeductionLineRequest(string Sku, long Quantity);
+
+public sealed record DeductionRequestBody(string OrderId, IReadOnlyList<DeductionLineRequest> Lines);
+
+public sealed record DeductionBatchRequestBody(IReadOnlyList<DeductionRequestBody> Deductions);
+
+public sealed record SetStockRequestBody(long Available, long? ExpectedAvailable);
+
+public sealed record AdjustmentRequestBody(string AdjustmentId, long Delta, string? Reason);
