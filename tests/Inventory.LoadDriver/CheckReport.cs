@@ -5,10 +5,11 @@ namespace Inventory.LoadDriver;
 /// <summary>What the checker proved: the fault table and every invariant's count. Zero everywhere passes.</summary>
 public sealed class CheckReport
 {
-    private const int MaxExamples = 25;
+    private const int ExamplesPerKind = 5;
 
     public List<FaultRow> Rows { get; } = [];
 
+    /// <summary>The first few findings of each kind, with the ids to look up.</summary>
     public List<string> Examples { get; } = [];
 
     public long ExampleCount { get; private set; }
@@ -52,12 +53,12 @@ public sealed class CheckReport
         && LedgerBreaks == 0 && DeadTasks == 0 && DrainedAfter is not null
         && (allowLost || (Lost == 0 && LostCancels == 0 && LostAdjustments == 0 && OutsideClientBounds == 0));
 
-    public void Example(string text)
+    public void Example(string kind, string text)
     {
         ExampleCount++;
-        if (Examples.Count < MaxExamples)
+        if (Examples.Count(e => e.StartsWith(kind + ": ", StringComparison.Ordinal)) < ExamplesPerKind)
         {
-            Examples.Add(text);
+            Examples.Add($"{kind}: {text}");
         }
     }
 
@@ -71,6 +72,8 @@ public sealed class CheckReport
             text.AppendLine($"{row.Fault,-36} {injected,8} {row.Orders,8} {row.Accepted,8} {row.NoAnswer,9} {row.Lost,6} {row.Doubled,7} {row.Phantom,7}");
         }
 
+        text.AppendLine("(an order counts against every fault it overlapped, up to 5 s after the fault ended; a lost order also against");
+        text.AppendLine(" the first fault at or after its start)");
         text.AppendLine();
         text.AppendLine($"{"invariant (after the drain)",-62} count");
         Line(text, "oversold SKUs (stock < 0 anywhere, or sold beyond supply)", Oversold);
@@ -90,7 +93,7 @@ public sealed class CheckReport
             : $"NOT DRAINED within the timeout ({PendingClaims} pending multi-partition orders)");
         if (ExampleCount > 0)
         {
-            text.AppendLine($"{ExampleCount} findings{(ExampleCount > Examples.Count ? $", first {Examples.Count}" : "")}:");
+            text.AppendLine($"{ExampleCount} findings{(ExampleCount > Examples.Count ? $", the first {ExamplesPerKind} of each kind" : "")}:");
             foreach (var example in Examples)
             {
                 text.AppendLine("  " + example);

@@ -57,17 +57,17 @@ public static class Checker
             if (applied > 1)
             {
                 report.DoubledAdjustments++;
-                report.Example($"adjustment {adjustment.AdjustmentId} on {adjustment.Sku} applied {applied} times");
+                report.Example("adjustment applied twice", $"adjustment {adjustment.AdjustmentId} on {adjustment.Sku} applied {applied} times");
             }
             else if (applied == 0 && adjustment.Answer.IsOk())
             {
                 report.LostAdjustments++;
-                report.Example($"adjustment {adjustment.AdjustmentId} on {adjustment.Sku} answered 200 but is not in the ledger");
+                report.Example("adjustment lost", $"adjustment {adjustment.AdjustmentId} on {adjustment.Sku} answered 200 but is not in the ledger");
             }
             else if (applied == 1 && adjustment.Answer.IsFinal && !adjustment.Answer.IsOk())
             {
                 report.Phantom++;
-                report.Example($"adjustment {adjustment.AdjustmentId} answered {adjustment.Answer.Status} but is in the ledger");
+                report.Example("phantom", $"adjustment {adjustment.AdjustmentId} answered {adjustment.Answer.Status} but is in the ledger");
             }
         }
 
@@ -83,7 +83,7 @@ public static class Checker
             if (stray)
             {
                 report.Phantom++;
-                report.Example($"ledger {row.Sku}#{row.Seq} {row.Kind} by '{row.Reference}' matches no client record");
+                report.Example("phantom", $"ledger {row.Sku}#{row.Seq} {row.Kind} by '{row.Reference}' matches no client record");
             }
         }
 
@@ -113,21 +113,21 @@ public static class Checker
             {
                 report.Doubled++;
                 problem |= OrderProblem.Doubled;
-                report.Example($"order {order.OrderId} ({order.Answer.Status}) deducted {sku} {net}× ({netUnits} units for {units})");
+                report.Example("doubled", $"order {order.OrderId} ({order.Answer.Status}) deducted {sku} {net}× ({netUnits} units for {units})");
             }
 
             if (order.Answer.IsOk() && (net < 1 || netUnits < units))
             {
                 report.Lost++;
                 problem |= OrderProblem.Lost;
-                report.Example($"order {order.OrderId} answered 200 after {order.Answer.Attempts} attempts but the ledger holds {net} net deducts of {sku} ({netUnits}/{units} units)");
+                report.Example("lost", $"order {order.OrderId} answered 200 after {order.Answer.Attempts} attempts but the ledger holds {net} net deducts of {sku} ({netUnits}/{units} units)");
             }
 
             if (order.Answer.IsFinal && !order.Answer.IsOk() && net != 0)
             {
                 report.Phantom++;
                 problem |= OrderProblem.Phantom;
-                report.Example($"order {order.OrderId} answered {order.Answer.Status} but the ledger holds {net} net deducts of {sku}");
+                report.Example("phantom", $"order {order.OrderId} answered {order.Answer.Status} but the ledger holds {net} net deducts of {sku}");
             }
 
             var cancelled = order.Cancel is { } c && c.IsOk();
@@ -135,19 +135,19 @@ public static class Checker
             {
                 report.DoubledCancels++;
                 problem |= OrderProblem.Doubled;
-                report.Example($"order {order.OrderId}: {sku} restocked {cancels}× ({rows.Sum("cancel")} units for {units})");
+                report.Example("restocked twice", $"order {order.OrderId}: {sku} restocked {cancels}× ({rows.Sum("cancel")} units for {units})");
             }
             else if (cancelled && net == 1 && cancels == 0)
             {
                 report.LostCancels++;
                 problem |= OrderProblem.Lost;
-                report.Example($"order {order.OrderId}: cancel answered 200 but the ledger holds no restock of {sku}");
+                report.Example("cancel lost", $"order {order.OrderId}: cancel answered 200 but the ledger holds no restock of {sku}");
             }
             else if (cancels == 1 && (order.Cancel is null || (order.Cancel.IsFinal && !cancelled)))
             {
                 report.Phantom++;
                 problem |= OrderProblem.Phantom;
-                report.Example($"order {order.OrderId}: {sku} restocked though no client cancel succeeded");
+                report.Example("phantom", $"order {order.OrderId}: {sku} restocked though no client cancel succeeded");
             }
         }
 
@@ -178,7 +178,7 @@ public static class Checker
         if (broken)
         {
             report.LedgerBreaks++;
-            report.Example($"{sku}: ledger chain broken (gap in sequences or available_after ≠ previous + delta)");
+            report.Example("ledger chain", $"{sku}: ledger chain broken (gap in sequences or available_after ≠ previous + delta)");
         }
 
         // What the clients were told bounds the stock: certain changes, plus a range for those without an answer.
@@ -225,20 +225,20 @@ public static class Checker
         if (lowest < 0 || s.RedisAvailable < 0 || s.SqlAvailable < 0 || deducted - voided - cancelled > sets + adjusted || soldBeyondSupply)
         {
             report.Oversold++;
-            report.Example($"{sku}: OVERSOLD: lowest ledger stock {lowest}, redis {s.RedisAvailable}, sql {s.SqlAvailable}, clients were sold {soldToClients} of supply {supply}");
+            report.Example("oversold", $"{sku}: OVERSOLD: lowest ledger stock {lowest}, redis {s.RedisAvailable}, sql {s.SqlAvailable}, clients were sold {soldToClients} of supply {supply}");
         }
 
         if (s.RedisAvailable is null || s.SqlAvailable != s.RedisAvailable || s.SqlSeq != s.RedisSeq || formula != s.RedisAvailable || !s.Settled)
         {
             report.SqlRedisMismatches++;
-            report.Example($"{sku}: redis {s.RedisAvailable?.ToString() ?? "missing"}@{s.RedisSeq}, sql {s.SqlAvailable?.ToString() ?? "missing"}@{s.SqlSeq}, " +
+            report.Example("SQL ≠ Redis", $"{sku}: redis {s.RedisAvailable?.ToString() ?? "missing"}@{s.RedisSeq}, sql {s.SqlAvailable?.ToString() ?? "missing"}@{s.SqlSeq}, " +
                 $"ledger {rows.Count} rows: set {sets} − deducted {deducted} + voided {voided} + cancelled {cancelled} + adjusted {adjusted} = {formula}");
         }
 
         if (s.RedisAvailable is { } available && (available < certain + low || available > certain + high))
         {
             report.OutsideClientBounds++;
-            report.Example($"{sku}: stock {available} outside what clients were told: [{certain + low}, {certain + high}]");
+            report.Example("outside client bounds", $"{sku}: stock {available} outside what clients were told: [{certain + low}, {certain + high}]");
         }
     }
 
@@ -253,8 +253,12 @@ public static class Checker
         {
             var start = order.Answer.StartedMs;
             var end = order.EndMs;
-            var hit = faults.Where(f => f.AtMs <= end && start <= f.AtMs + f.DurationMs + grace).Select(f => f.Fault).Distinct(StringComparer.Ordinal).ToList();
             var problem = problems.GetValueOrDefault(order.OrderId);
+            var overlapping = faults.Where(f => f.AtMs <= end && start <= f.AtMs + f.DurationMs + grace);
+            // An accepted sale can only be lost by something that happened after it was accepted: the first fault
+            // at or after its start (it was not yet persisted when, say, Redis lost its data).
+            var destroyer = problem.HasFlag(OrderProblem.Lost) ? faults.Where(f => f.AtMs >= start).MinBy(f => f.AtMs) : null;
+            var hit = overlapping.Append(destroyer).OfType<FaultRecord>().Select(f => f.Fault).Distinct(StringComparer.Ordinal).ToList();
             foreach (var row in hit.Select(h => rows[h]).Append(all).Append(hit.Count == 0 ? quiet : null))
             {
                 if (row is null)
