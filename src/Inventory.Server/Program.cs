@@ -8,6 +8,8 @@ builder.Services.AddInventoryWorkers(builder.Configuration);
 builder.Services.AddInventoryTelemetry(builder.Configuration);
 var keys = new ApiKeys(builder.Configuration["Inventory:Keys:Function"], builder.Configuration["Inventory:Keys:Admin"]);
 builder.Services.AddSingleton(keys);
+// The handlers accept numbers only as JSON numbers; the API description says so too.
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
 {
     // The listening address varies (tests use random ports); clients know where they call.

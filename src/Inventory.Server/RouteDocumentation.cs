@@ -1,4 +1,6 @@
 using Inventory.Api.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Inventory.Server;
 
@@ -35,9 +37,22 @@ internal static class RouteDocumentation
         }
 
         builder.WithSummary(doc.Summary).WithTags(route.Template.Split('/')[0]);
-        if (doc.Body is not null)
+
+        // Not Accepts(...): that metadata makes routing answer a wrong content type with a bare 415 before the
+        // handler can answer with problem+json, as the Functions host lets it.
+        if (doc.Body is { } body)
         {
-            builder.Accepts(doc.Body, "application/json");
+            builder.AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+            {
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(body, null, cancellationToken) },
+                    },
+                };
+            });
         }
 
         if (route.Access != RouteAccess.Anonymous)
