@@ -101,6 +101,7 @@ public sealed class Reconciler(IStockSnapshots redis, ILedgerReader ledger, int 
         }
 
         var report = new ReconciliationReport(started, _time.GetUtcNow(), checkedCount, waiting.Count, drifts);
+        Telemetry.InventoryTelemetry.RecordDrift(report.DriftUnits);
         Last = report;
         return report;
     }
