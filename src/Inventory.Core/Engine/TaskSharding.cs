@@ -1,3 +1,5 @@
+using Inventory.Domain;
+
 namespace Inventory.Engine;
 
 /// <summary>
@@ -18,30 +20,7 @@ public sealed class TaskSharding
 
     public int OfPartition(int partition) => partition % Count;
 
-    // Salted so it is independent of the Redis partition hash (the same FNV-1a + finaliser of the bare SKU):
+    // Salted so it is independent of the Redis partition hash (the same hash of the bare SKU):
     // otherwise all SKUs of one partition would share one shard.
-    public int OfSku(string sku) => (int)(Mix(Fnv1a("shard/" + sku)) % (uint)Count);
-
-    private static uint Fnv1a(string value)
-    {
-        var hash = 2166136261u;
-        foreach (var c in value)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return hash;
-    }
-
-    // FNV-1a's low bits depend only on the inputs' low bits, so without this finaliser (MurmurHash3's) the SKUs
-    // of one partition (FNV-1a mod the partition count) would land on only a few shards.
-    private static uint Mix(uint hash)
-    {
-        hash ^= hash >> 16;
-        hash *= 0x85ebca6bu;
-        hash ^= hash >> 13;
-        hash *= 0xc2b2ae35u;
-        hash ^= hash >> 16;
-        return hash;
-    }
+    public int OfSku(string sku) => (int)(StableHash.Of("shard/" + sku) % (uint)Count);
 }
