@@ -39,6 +39,14 @@ public sealed record FuzzRequest(string Category, string Method, string Path, st
 public sealed class FuzzCases(int seed, string functionKey, string adminKey, IReadOnlyList<string> stockedSkus)
 {
     private const string Json = "application/json";
+
+    /// <summary>The mutating routes this generator sends to; a test holds it equal to the server's non-GET routes.</summary>
+    public static readonly IReadOnlyList<string> MutatingTemplates =
+    [
+        "deductions", "deductions/batch", "deductions/{orderId}/cancel", "stock/{sku}", "stock/{sku}/adjustments", "tasks/{id}/retry",
+        "tasks/poison/redrive", "reconciliation/run",
+    ];
+
     private readonly Random _random = new(seed);
     private int _next;
 
@@ -138,7 +146,7 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     private FuzzRequest WrongKey()
     {
         const string category = "wrong or missing key";
-        var (method, path, admin, body) = _random.Next(7) switch
+        var (method, path, admin, body) = _random.Next(8) switch
         {
             0 => ("POST", "api/deductions", false, ValidDeduction()),
             1 => ("POST", "api/deductions/batch", false, Obj(("deductions", $"[{ValidDeduction()},{ValidDeduction()}]"))),
@@ -146,6 +154,7 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
             3 => ("PUT", $"api/stock/{Sku()}", true, Obj(("available", "7"))),
             4 => ("POST", $"api/stock/{Sku()}/adjustments", true, ValidAdjustment()),
             5 => ("POST", "api/tasks/1/retry", true, null),
+            6 => ("POST", "api/reconciliation/run", true, null),
             _ => ("POST", "api/tasks/poison/redrive", true, null),
         };
         var right = admin ? adminKey : functionKey;

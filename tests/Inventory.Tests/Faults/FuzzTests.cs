@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Inventory.Api.Http;
 using Inventory.Tests.Engine;
 using Inventory.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -24,6 +25,14 @@ public class FuzzTests(ITestOutputHelper output)
     private static int Count => int.TryParse(Environment.GetEnvironmentVariable("INVENTORY_FUZZ_COUNT"), CultureInfo.InvariantCulture, out var count)
         ? count
         : TestEnvironment.LongRuns ? 50_000 : 10_000;
+
+    [Fact]
+    public void Every_mutating_route_is_fuzzed()
+    {
+        var mutating = InventoryRoutes.All.Where(r => r.Method != "GET").Select(r => r.Template);
+
+        Assert.Empty(mutating.Except(FuzzCases.MutatingTemplates));
+    }
 
     [Fact]
     public async Task Malformed_and_hostile_requests_get_4xx_problem_json_and_change_nothing()
