@@ -154,7 +154,60 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
         return Json(200, new StockListBody(items, unknown));
     }
 
-    public async Task<IResult> SetStockAsync(HttpRequest request, string sku)
+    public Task<IResult> SetStockAsync(HttpRequest request, string sku) => WithSkuAndBodyAsync(request, sku, async body =>
+    {
+        var parser = new RequestParser();
+        var available = parser.Integer(body, "available", 0, Limits.MaxStock);
+        var expected = parser.Integer(body, "expectedAvailable", 0, Limits.MaxStock, required: false);
+        if (!parser.IsValid)
+        {
+            return Problems.Invalid(parser.Errors);
+        }
+
+        var change = await inventory.SetStockAsync(sku, available!.Value, expected, request.HttpContext.RequestAborted);
+        if (change.Status == StockChangeStatus.Unavailable)
+        {
+            return Rebuilding(sku);
+        }
+
+        return change.Status == StockChangeStatus.Applied
+            ? Json(200, new StockBody(sku, change.Available))
+            : Problems.Status(409, "Stock changed meanwhile", $"expectedAvailable did not match: '{sku}' has {change.Available}.",
+                new Dictionary<string, object?> { ["sku"] = sku, ["available"] = change.Available });
+    });
+
+    public Task<IResult> AdjustAsync(HttpRequest request, string sku) => WithSkuAndBodyAsync(request, sku, async body =>
+    {
+        var parser = new RequestParser();
+        var adjustmentId = parser.Identifier(body, "adjustmentId");
+        var delta = parser.Integer(body, "delta", -Limits.MaxStock, Limits.MaxStock);
+        var why = parser.Text(body, "reason", 200) ?? "";
+        if (delta == 0)
+        {
+            parser.Fail("delta", "must not be zero");
+        }
+
+        if (!parser.IsValid)
+        {
+            return Problems.Invalid(parser.Errors);
+        }
+
+        var change = await inventory.AdjustAsync(sku, adjustmentId!, delta!.Value, why, request.HttpContext.RequestAborted);
+        return change.Status switch
+        {
+            StockChangeStatus.Applied => new JsonBodyResult(200, new AdjustmentBody(sku, adjustmentId!, change.Available), "application/json",
+                change.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
+            StockChangeStatus.UnknownSku => UnknownSku(sku),
+            StockChangeStatus.Unavailable => Rebuilding(sku),
+            StockChangeStatus.Rejected => Problems.Status(409, "Adjustment out of range", $"'{sku}' has {change.Available}; stock may not go below zero.",
+                new Dictionary<string, object?> { ["sku"] = sku, ["available"] = change.Available }),
+            _ => Problems.Status(422, "Adjustment id already used", "This adjustment id was used with another SKU or delta.",
+                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["adjustmentId"] = ["was already used with another delta"] } }),
+        };
+    });
+
+    /// <summary>The stock routes' shared start: a valid SKU in the path and a JSON object body within limits.</summary>
+    private static async Task<IResult> WithSkuAndBodyAsync(HttpRequest request, string sku, Func<JsonElement, Task<IResult>> handle)
     {
         if (Identifiers.Validate(sku) is { } reason)
         {
@@ -169,68 +222,7 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
 
         using (document)
         {
-            var parser = new RequestParser();
-            var available = parser.Integer(document!.RootElement, "available", 0, Limits.MaxStock);
-            var expected = parser.Integer(document.RootElement, "expectedAvailable", 0, Limits.MaxStock, required: false);
-            if (!parser.IsValid)
-            {
-                return Problems.Invalid(parser.Errors);
-            }
-
-            var change = await inventory.SetStockAsync(sku, available!.Value, expected, request.HttpContext.RequestAborted);
-            if (change.Status == StockChangeStatus.Unavailable)
-            {
-                return Rebuilding(sku);
-            }
-
-            return change.Status == StockChangeStatus.Applied
-                ? Json(200, new StockBody(sku, change.Available))
-                : Problems.Status(409, "Stock changed meanwhile", $"expectedAvailable did not match: '{sku}' has {change.Available}.",
-                    new Dictionary<string, object?> { ["sku"] = sku, ["available"] = change.Available });
-        }
-    }
-
-    public async Task<IResult> AdjustAsync(HttpRequest request, string sku)
-    {
-        if (Identifiers.Validate(sku) is { } reason)
-        {
-            return Problems.Invalid("sku", reason);
-        }
-
-        var (document, problem) = await RequestBody.ReadAsync(request, Limits.MaxBodyBytes, request.HttpContext.RequestAborted);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        using (document)
-        {
-            var parser = new RequestParser();
-            var adjustmentId = parser.Identifier(document!.RootElement, "adjustmentId");
-            var delta = parser.Integer(document.RootElement, "delta", -Limits.MaxStock, Limits.MaxStock);
-            var why = parser.Text(document.RootElement, "reason", 200) ?? "";
-            if (delta == 0)
-            {
-                parser.Fail("delta", "must not be zero");
-            }
-
-            if (!parser.IsValid)
-            {
-                return Problems.Invalid(parser.Errors);
-            }
-
-            var change = await inventory.AdjustAsync(sku, adjustmentId!, delta!.Value, why, request.HttpContext.RequestAborted);
-            return change.Status switch
-            {
-                StockChangeStatus.Applied => new JsonBodyResult(200, new AdjustmentBody(sku, adjustmentId!, change.Available), "application/json",
-                    change.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
-                StockChangeStatus.UnknownSku => UnknownSku(sku),
-                StockChangeStatus.Unavailable => Rebuilding(sku),
-                StockChangeStatus.Rejected => Problems.Status(409, "Adjustment out of range", $"'{sku}' has {change.Available}; stock may not go below zero.",
-                    new Dictionary<string, object?> { ["sku"] = sku, ["available"] = change.Available }),
-                _ => Problems.Status(422, "Adjustment id already used", "This adjustment id was used with another SKU or delta.",
-                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["adjustmentId"] = ["was already used with another delta"] } }),
-            };
+            return await handle(document!.RootElement);
         }
     }
 
