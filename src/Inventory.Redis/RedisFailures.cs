@@ -2,7 +2,7 @@ using StackExchange.Redis;
 
 namespace Inventory.Redis;
 
-internal static class RedisFailures
+public static class RedisFailures
 {
     /// <summary>
     /// Failures after which a command may or may not have run: timeouts (RedisTimeoutException is a

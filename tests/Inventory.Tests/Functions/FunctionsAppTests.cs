@@ -59,6 +59,28 @@ public sealed class FunctionsAppTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_redis_unreachable_every_route_answers_a_503_problem_not_a_500()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Inventory:Redis:Configuration"] = "127.0.0.1:1,connectTimeout=200",
+            ["Inventory:Redis:TimeoutMilliseconds"] = "300",
+            ["AzureWebJobsStorage"] = TestEnvironment.Storage,
+        }).Build();
+        await using var down = new ServiceCollection().AddLogging().AddInventory(configuration).BuildServiceProvider();
+        var handlers = down.GetRequiredService<InventoryHandlers>();
+
+        var adjust = await InvokeAsync(r => new AdjustStock(handlers).Run(r, "x"), "POST", """{"adjustmentId":"a","delta":1}""", services: down);
+        var set = await InvokeAsync(r => new SetStock(handlers).Run(r, "x"), "PUT", """{"available":1}""", services: down);
+        var stock = await InvokeAsync(r => new GetStock(handlers).Run(r, "x"), "GET", services: down);
+        var deduct = await InvokeAsync(r => new Deduct(handlers).Run(r), "POST", """{"orderId":"o","lines":[{"sku":"x","quantity":1}]}""", services: down);
+
+        Assert.All(new[] { adjust, set, stock }, a => Assert.Equal((503, "application/problem+json"), (a.Status, a.ContentType)));
+        Assert.Equal(503, deduct.Status);
+        Assert.Equal("unknown", deduct.Body!["status"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Functions_metadata_declares_exactly_the_routes_of_the_plain_server()
     {
         var metadata = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "functions.metadata")))!.AsArray();
@@ -90,9 +112,9 @@ public sealed class FunctionsAppTests : IAsyncLifetime
     }
 
     private async Task<(int Status, JsonNode? Body, IHeaderDictionary Headers, string? ContentType)> InvokeAsync(
-        Func<HttpRequest, Task<IActionResult>> function, string method, string? body = null, string query = "")
+        Func<HttpRequest, Task<IActionResult>> function, string method, string? body = null, string query = "", IServiceProvider? services = null)
     {
-        var context = new DefaultHttpContext { RequestServices = _services };
+        var context = new DefaultHttpContext { RequestServices = services ?? _services };
         context.Request.Method = method;
         context.Request.QueryString = new QueryString(query);
         if (body is not null)
