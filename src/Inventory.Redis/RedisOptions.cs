@@ -24,7 +24,7 @@ public sealed class RedisOptions
     /// Entries a partition's journal may hold before new sales are refused (503): the bound that keeps Redis from
     /// running out of memory while SQL is away. Cancels, voids and stock changes still go through.
     /// </summary>
-    public long JournalLimit { get; set; } = 2_000_000;
+    public long JournalLimit { get; set; } = 500_000;
 
     /// <summary>
     /// Durable acknowledgements: after a deduction, wait for one replica (WAIT 1) before answering 200, so a lossy
