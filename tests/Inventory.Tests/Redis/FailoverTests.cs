@@ -1,15 +1,17 @@
-using System.Globalization;
 using Inventory.Domain;
 using Inventory.Tests.Infrastructure;
 using StackExchange.Redis;
 
 namespace Inventory.Tests.Redis;
 
-/// <summary>A coordinated cluster failover (CLUSTER FAILOVER on a replica) under load loses and doubles nothing.</summary>
+/// <summary>
+/// A coordinated cluster failover (CLUSTER FAILOVER on a replica) under load loses and doubles nothing. The cluster
+/// keeps the new topology; the other tests find primaries from the cluster map, not by port.
+/// </summary>
 public class FailoverTests
 {
     [Fact]
-    public async Task Deductions_through_a_coordinated_failover_and_back_are_counted_exactly()
+    public async Task Deductions_through_a_coordinated_failover_are_counted_exactly()
     {
         await using var redis = RedisTarget.Create("cluster");
         const string sku = "failover-sku";
@@ -51,9 +53,7 @@ public class FailoverTests
 
         await Task.Delay(1000);
         await FailoverAsync(admin, replica);
-        await Task.Delay(1500);
-        await FailoverAsync(admin, primary);
-        await Task.Delay(1000);
+        await Task.Delay(2000);
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
@@ -68,26 +68,28 @@ public class FailoverTests
     {
         var nodes = admin.GetServer(primary).ClusterNodes()!;
         var primaryNode = nodes.Nodes.Single(n => n.EndPoint!.ToString() == primary);
-        return nodes.Nodes.First(n => n.ParentNodeId == primaryNode.NodeId).EndPoint!.ToString()!;
+        return nodes.Nodes.First(n => n.IsReplica && n.ParentNodeId == primaryNode.NodeId).EndPoint!.ToString()!;
     }
 
-    /// <summary>Promotes <paramref name="replica"/> and waits until the cluster agrees and the client sees it.</summary>
+    /// <summary>Promotes <paramref name="replica"/>, asking again if a manual failover times out, until it is a primary.</summary>
     private static async Task FailoverAsync(IConnectionMultiplexer admin, string replica)
     {
         var server = admin.GetServer(replica);
-        await server.ExecuteAsync("CLUSTER", "FAILOVER");
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
+        for (var attempt = 0; attempt < 4; attempt++)
         {
-            var role = (RedisResult[])(await server.ExecuteAsync("ROLE"))!;
-            if ((string?)role[0] == "master")
+            await server.ExecuteAsync("CLUSTER", "FAILOVER");
+            var deadline = DateTime.UtcNow.AddSeconds(8);
+            while (DateTime.UtcNow < deadline)
             {
-                return;
-            }
+                if ((string?)((RedisResult[])(await server.ExecuteAsync("ROLE"))!)[0] == "master")
+                {
+                    return;
+                }
 
-            await Task.Delay(100);
+                await Task.Delay(100);
+            }
         }
 
-        throw new TimeoutException($"{replica} did not become a primary ({string.Create(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:O}")}).");
+        throw new TimeoutException($"{replica} did not become a primary.");
     }
 }
