@@ -20,6 +20,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     private readonly JournalActivity _activity;
     private readonly TimeProvider _time;
     private readonly ReplicaWaiter _replicas;
+    private readonly RedisPartitionGuard _guard;
 
     public RedisInventoryStore(IConnectionMultiplexer redis, RedisOptions options, Partitioner partitioner, JournalActivity activity, TimeProvider time)
     {
@@ -30,6 +31,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         _activity = activity;
         _time = time;
         _replicas = new ReplicaWaiter(redis, options.DurableTimeoutMilliseconds);
+        _guard = new RedisPartitionGuard(redis, options);
     }
 
     /// <summary>Fault injection for the crash tests: the process dies after the first partition of a multi-partition order.</summary>
@@ -127,7 +129,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             return true;
         }
 
-        var primaries = partitions.Select(p => PrimaryOf(_keys.Stock(p))).Distinct().ToList();
+        var primaries = partitions.Select(p => _guard.PrimaryOf(_keys.Stock(p))).Distinct().ToList();
         if (primaries.Any(p => p is null))
         {
             return false;
@@ -319,29 +321,6 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
 
         return reply;
-    }
-
-    /// <summary>The primary serving a key, from the client's cached cluster map (IdentifyEndpoint would ask the server).</summary>
-    private System.Net.EndPoint? PrimaryOf(RedisKey key)
-    {
-        var slot = _redis.GetHashSlot(key);
-        foreach (var endpoint in _redis.GetEndPoints())
-        {
-            var server = _redis.GetServer(endpoint);
-            if (server.ServerType == ServerType.Cluster)
-            {
-                if (server.ClusterConfiguration?.GetBySlot(slot) is { } node)
-                {
-                    return node.EndPoint;
-                }
-            }
-            else if (server.IsConnected && !server.IsReplica)
-            {
-                return endpoint;
-            }
-        }
-
-        return null;
     }
 
     private long Deadline() => _time.GetUtcNow().ToUnixTimeMilliseconds() + _options.TimeoutMilliseconds;

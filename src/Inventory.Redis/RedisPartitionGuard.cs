@@ -22,6 +22,51 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         return Enumerable.Range(0, options.Partitions).Where(p => !exists[p]).ToList();
     }
 
+    /// <summary>
+    /// Which primary serves each partition, from the client's cluster map. A partition that moved to another primary
+    /// (a failover, coordinated or not) may have lost acknowledged writes that never reached the replica. (A node that
+    /// restarted empty loses its markers instead; INFO's replication id would also catch a restart that replayed an
+    /// old append-only file, but needs admin mode on the client, which this service does not enable.)
+    /// </summary>
+    public IReadOnlyDictionary<int, string> Primaries()
+    {
+        var primaries = new Dictionary<int, string>();
+        for (var partition = 0; partition < options.Partitions; partition++)
+        {
+            if (PrimaryOf(_keys.Stock(partition)) is { } primary)
+            {
+                primaries[partition] = primary.ToString()!;
+            }
+        }
+
+        return primaries;
+    }
+
+    public Task<bool> UnmarkAsync(int partition) => Db.KeyDeleteAsync(_keys.Marker(partition));
+
+    /// <summary>The primary serving a key, from the client's cached cluster map (IdentifyEndpoint would ask the server).</summary>
+    internal System.Net.EndPoint? PrimaryOf(RedisKey key)
+    {
+        var slot = redis.GetHashSlot(key);
+        foreach (var endpoint in redis.GetEndPoints())
+        {
+            var server = redis.GetServer(endpoint);
+            if (server.ServerType == ServerType.Cluster)
+            {
+                if (server.ClusterConfiguration?.GetBySlot(slot) is { } node)
+                {
+                    return node.EndPoint;
+                }
+            }
+            else if (server.IsConnected && !server.IsReplica)
+            {
+                return endpoint;
+            }
+        }
+
+        return null;
+    }
+
     public Task MarkAsync(int partition) => Db.StringSetAsync(_keys.Marker(partition), Guid.NewGuid().ToString("N"));
 
     public async Task<long> RestoreStockAsync(int partition, IReadOnlyList<(string Sku, long Available, long Sequence)> rows)

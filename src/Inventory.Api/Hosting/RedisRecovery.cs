@@ -8,7 +8,8 @@ namespace Inventory.Api.Hosting;
 
 public sealed class RedisRecoveryOptions
 {
-    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How often markers and replication ids are checked: the window in which a failover can go unnoticed.</summary>
+    public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a rebuild waits for the engine to persist what survived of a lost partition's journal.</summary>
     public TimeSpan DrainWait { get; set; } = TimeSpan.FromSeconds(60);
@@ -55,8 +56,11 @@ public sealed partial class RedisRecovery(
         }
     }
 
+    private Dictionary<int, string>? _identities;
+
     public async Task<IReadOnlyList<int>> CheckAsync(CancellationToken cancellationToken = default)
     {
+        await UnmarkFailedOverAsync().ConfigureAwait(false);
         var unmarked = await guard.FindUnmarkedAsync().ConfigureAwait(false);
         if (unmarked.Count == 0)
         {
@@ -79,6 +83,36 @@ public sealed partial class RedisRecovery(
         }
 
         return lost;
+    }
+
+    /// <summary>
+    /// A partition whose primary changed may have lost acknowledged writes that never
+    /// reached a replica (asynchronous replication), and its per-SKU sequences may have gone back. Removing its
+    /// marker stops sales there until it is rebuilt from SQL, so no change is sold from, or numbered on, lost history.
+    /// </summary>
+    private async Task UnmarkFailedOverAsync()
+    {
+        if (ledger is null)
+        {
+            return;
+        }
+
+        var identities = new Dictionary<int, string>(guard.Primaries());
+        if (_identities is not null)
+        {
+            var changed = identities.Where(i => _identities.TryGetValue(i.Key, out var before) && before != i.Value).Select(i => i.Key).ToList();
+            foreach (var partition in changed)
+            {
+                await guard.UnmarkAsync(partition).ConfigureAwait(false);
+            }
+
+            if (changed.Count > 0)
+            {
+                LogFailover(logger, string.Join(",", changed));
+            }
+        }
+
+        _identities = identities;
     }
 
     private async Task RebuildAsync(List<int> lost, CancellationToken cancellationToken)
@@ -192,6 +226,9 @@ public sealed partial class RedisRecovery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL")]
     private static partial void LogLost(ILogger logger, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} moved to another primary: rebuilding them from SQL before they sell again")]
+    private static partial void LogFailover(ILogger logger, string partitions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Redis partitions {Partitions} rebuilt from SQL")]
     private static partial void LogRebuilt(ILogger logger, string partitions);

@@ -64,7 +64,7 @@ public class FailoverTests
         Assert.Equal(accepted, journal.Count(e => e.Sku == sku && e.Kind == "deduct"));
     }
 
-    private static string ReplicaOf(IConnectionMultiplexer admin, string primary)
+    internal static string ReplicaOf(IConnectionMultiplexer admin, string primary)
     {
         var nodes = admin.GetServer(primary).ClusterNodes()!;
         var primaryNode = nodes.Nodes.Single(n => n.EndPoint!.ToString() == primary);
@@ -72,7 +72,7 @@ public class FailoverTests
     }
 
     /// <summary>Promotes <paramref name="replica"/>, asking again if a manual failover times out, until it is a primary.</summary>
-    private static async Task FailoverAsync(IConnectionMultiplexer admin, string replica)
+    internal static async Task FailoverAsync(IConnectionMultiplexer admin, string replica)
     {
         var server = admin.GetServer(replica);
         for (var attempt = 0; attempt < 4; attempt++)
