@@ -56,6 +56,7 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton(new StorageQueues(storage));
         services.AddSingleton(wakeup);
         services.AddSingleton<PoisonRedriver>();
+        services.AddSingleton<IHealthContributor, QueueHealth>();
         services.AddHostedService<WakeupPublisher>();
 
         // SQL is optional so the deduction path runs on its own; with it, the task engine persists every change.
@@ -64,6 +65,7 @@ public static class InventoryServiceCollectionExtensions
             services.AddSingleton<IStockEventPublisher, StockEventPublisher>();
             services.AddInventorySql(configuration);
             services.AddSingleton<IOrderLedger, SqlOrderLedger>();
+            services.AddSingleton<IHealthContributor, SqlHealth>();
             services.AddSingleton(configuration.GetSection("Inventory:Reconciliation").Get<ReconciliationOptions>() ?? new ReconciliationOptions());
             services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<RedisInventoryStore>(), sp.GetRequiredService<ILedgerReader>(),
                 redisOptions.Partitions, sp.GetRequiredService<ReconciliationOptions>(), sp.GetRequiredService<TimeProvider>()));

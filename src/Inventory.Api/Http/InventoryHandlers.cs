@@ -228,10 +228,12 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
 
     public async Task<IResult> HealthAsync(HttpRequest request)
     {
-        var reports = await Task.WhenAll(health.Select(h => h.CheckHealthAsync(request.HttpContext.RequestAborted)));
-        var healthy = reports.All(r => r.Healthy);
-        return Json(healthy ? 200 : 503, new HealthBody(healthy ? "healthy" : "unhealthy",
-            reports.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail)).ToList()));
+        var contributors = health.ToList();
+        var reports = await Task.WhenAll(contributors.Select(h => h.CheckHealthAsync(request.HttpContext.RequestAborted)));
+        var down = reports.Where(r => !r.Healthy).ToList();
+        var critical = contributors.Where((c, i) => c.Critical && !reports[i].Healthy).Any();
+        var status = critical ? "unhealthy" : down.Count > 0 ? "degraded" : "healthy";
+        return Json(critical ? 503 : 200, new HealthBody(status, reports.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail)).ToList()));
     }
 
     private static JsonBodyResult Json(int status, object body) => new(status, body, "application/json");

@@ -83,5 +83,8 @@ public class EngineEndToEndTests
         Assert.True(view.Body!["persisted"]!.GetValue<bool>());
         var stats = await client.GetJsonAsync("api/tasks/stats");
         Assert.Equal(HttpStatusCode.OK, stats.Status);
+        var health = await client.GetJsonAsync("api/health");
+        Assert.Equal("healthy", health.Body!["status"]!.GetValue<string>());
+        Assert.Equal(["queue", "redis", "sql"], health.Body["dependencies"]!.AsArray().Select(d => d!["name"]!.GetValue<string>()).Order());
     }
 }

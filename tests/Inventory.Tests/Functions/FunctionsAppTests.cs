@@ -74,10 +74,12 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         var set = await InvokeAsync(r => new SetStock(handlers).Run(r, "x"), "PUT", """{"available":1}""", services: down);
         var stock = await InvokeAsync(r => new GetStock(handlers).Run(r, "x"), "GET", services: down);
         var deduct = await InvokeAsync(r => new Deduct(handlers).Run(r), "POST", """{"orderId":"o","lines":[{"sku":"x","quantity":1}]}""", services: down);
+        var health = await InvokeAsync(r => new Health(handlers).Run(r), "GET", services: down);
 
         Assert.All(new[] { adjust, set, stock }, a => Assert.Equal((503, "application/problem+json"), (a.Status, a.ContentType)));
         Assert.Equal(503, deduct.Status);
         Assert.Equal("unknown", deduct.Body!["status"]!.GetValue<string>());
+        Assert.Equal((503, "unhealthy"), (health.Status, health.Body!["status"]!.GetValue<string>()));
     }
 
     [Fact]
