@@ -17,4 +17,13 @@ public static class RedisConnection
 
     /// <summary>One multiplexer per process: concurrent callers pipeline through it.</summary>
     public static IConnectionMultiplexer Connect(RedisOptions options) => ConnectionMultiplexer.Connect(Options(options));
+
+    /// <summary>Connects with a rotating credential; the returned options are the ones to keep updating.</summary>
+    public static (IConnectionMultiplexer Connection, ConfigurationOptions Options) Connect(RedisOptions options, RedisCredential credential)
+    {
+        var config = Options(options);
+        config.User = credential.User;
+        config.Password = credential.Password;
+        return (ConnectionMultiplexer.Connect(config), config);
+    }
 }

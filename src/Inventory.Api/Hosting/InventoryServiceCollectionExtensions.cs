@@ -30,7 +30,30 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton(redisOptions);
         services.AddSingleton(new Partitioner(redisOptions.Partitions));
         services.AddSingleton(new JournalActivity(redisOptions.Partitions));
-        services.AddSingleton<IConnectionMultiplexer>(_ => RedisConnection.Connect(redisOptions));
+        if (configuration.GetValue<bool>("Inventory:Redis:UseEntraId"))
+        {
+            services.TryAddSingleton<IRedisCredentialSource>(_ => new EntraRedisCredentialSource(
+                new Azure.Identity.DefaultAzureCredential(new Azure.Identity.DefaultAzureCredentialOptions { ManagedIdentityClientId = configuration["AZURE_CLIENT_ID"] })));
+        }
+
+        services.AddSingleton<RedisAuthentication>();
+        services.AddHostedService<RedisReauthenticationLoop>();
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+        {
+            // Access keys or ACL passwords come in the configuration string; a registered credential source
+            // (Entra ID) rotates, and the multiplexer is kept authenticated as it does.
+            if (sp.GetService<IRedisCredentialSource>() is not { } source)
+            {
+                return RedisConnection.Connect(redisOptions);
+            }
+
+            var credential = source.GetAsync().GetAwaiter().GetResult();
+            var (connection, options) = RedisConnection.Connect(redisOptions, credential);
+            var state = sp.GetRequiredService<RedisAuthentication>();
+            state.Reauthenticator = new RedisReauthenticator(connection, options, source);
+            state.Current = credential;
+            return connection;
+        });
         services.AddSingleton(sp => new RedisInventoryStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions, sp.GetRequiredService<Partitioner>(),
             sp.GetRequiredService<JournalActivity>(), sp.GetRequiredService<TimeProvider>())
