@@ -15,10 +15,11 @@ public static class ServiceCollectionExtensions
     /// handlers. The host registers <see cref="IJournal"/> and may register <see cref="IStockEventPublisher"/>;
     /// without one, no stock-changed events are sent.
     /// </summary>
-    public static IServiceCollection AddInventorySql(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddInventorySql(this IServiceCollection services, IConfiguration configuration, Action<SqlOptions>? configure = null)
     {
         var sql = new SqlOptions();
         configuration.GetSection(SqlOptions.Section).Bind(sql);
+        configure?.Invoke(sql);
         sql.Validate();
         var engine = new TaskEngineOptions();
         configuration.GetSection("Inventory:Engine").Bind(engine);

@@ -22,7 +22,14 @@ public sealed class SqlDatabase : IAsyncDisposable, IDisposable
         Statements = new SqlStatements(options.Provider);
         if (options.Provider == SqlProvider.Postgres)
         {
-            _npgsql = NpgsqlDataSource.Create(options.ConnectionString);
+            var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            if (options.PasswordProvider is { } password)
+            {
+                // Entra tokens live about an hour; refreshing well before keeps new connections authenticated.
+                builder.UsePeriodicPasswordProvider((_, ct) => password(ct), TimeSpan.FromMinutes(20), TimeSpan.FromSeconds(10));
+            }
+
+            _npgsql = builder.Build();
         }
     }
 

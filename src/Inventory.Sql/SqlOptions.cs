@@ -20,6 +20,12 @@ public sealed class SqlOptions
 
     public int CommandTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// PostgreSQL only: a password fetched when connections open and refreshed periodically, such as a Microsoft Entra
+    /// access token for Azure Database for PostgreSQL. Set in code, not configuration.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string>>? PasswordProvider { get; set; }
+
     /// <summary>Registers a hosted service that migrates before the host starts serving.</summary>
     public bool MigrateAtStart { get; set; } = true;
 

@@ -86,7 +86,7 @@ public static class InventoryServiceCollectionExtensions
         if (!string.IsNullOrWhiteSpace(configuration["Inventory:Sql:ConnectionString"]))
         {
             services.AddSingleton<IStockEventPublisher, StockEventPublisher>();
-            services.AddInventorySql(configuration);
+            services.AddInventorySql(configuration, sql => sql.PasswordProvider = EntraSqlPassword.For(configuration, sql));
             services.AddSingleton<IOrderLedger, SqlOrderLedger>();
             services.AddSingleton<IHealthContributor, SqlHealth>();
             services.AddSingleton(configuration.GetSection("Inventory:Reconciliation").Get<ReconciliationOptions>() ?? new ReconciliationOptions());
