@@ -5,19 +5,19 @@ namespace Inventory.Benchmarks;
 internal static class Measure
 {
     /// <summary>Runs <paramref name="total"/> operations over <paramref name="concurrency"/> loops; returns operations per second.</summary>
-    public static async Task<double> RateAsync(int total, int concurrency, Func<int, Task> operation)
+    public static async Task<double> RateAsync(int total, int concurrency, Func<int, Task> operation, Func<bool>? stop = null)
     {
         var next = -1;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < total)
+            while ((i = Interlocked.Increment(ref next)) < total && stop?.Invoke() != true)
             {
                 await operation(i);
             }
         })));
-        return total / watch.Elapsed.TotalSeconds;
+        return Math.Min(total, next) / watch.Elapsed.TotalSeconds;
     }
 
     /// <summary>Like <see cref="RateAsync"/>, also returning the 99th percentile latency of one operation in ms.</summary>

@@ -14,6 +14,11 @@ if (options.Runs("durable"))
     await DurabilityBenchmarks.RunAsync(options);
 }
 
+if (options.Parts.Contains("journal"))
+{
+    await JournalBoundBenchmarks.RunAsync(options);
+}
+
 if (options.Runs("http"))
 {
     await HttpBenchmarks.RunAsync(options);
