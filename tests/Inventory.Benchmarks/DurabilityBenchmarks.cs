@@ -25,25 +25,11 @@ internal static class DurabilityBenchmarks
     private static async Task<(double Rate, double P99)> MeasureAsync(BenchmarkOptions options, int total, bool durable)
     {
         var redisOptions = new RedisOptions { Configuration = options.Cluster, KeyPrefix = "dbench" + Guid.NewGuid().ToString("N")[..6], DurableAcknowledgements = durable };
-        await using var connection = RedisConnection.Connect(redisOptions);
-        var guard = new RedisPartitionGuard(connection, redisOptions);
-        foreach (var partition in await guard.FindUnmarkedAsync())
-        {
-            await guard.MarkAsync(partition);
-        }
-
-        var partitioner = new Partitioner(redisOptions.Partitions);
-        var store = new RedisInventoryStore(connection, redisOptions, partitioner, new JournalActivity(redisOptions.Partitions), TimeProvider.System);
-        var skus = Enumerable.Range(0, 64).Select(i => $"d-{i}").ToList();
-        foreach (var sku in skus)
-        {
-            await store.SetStockAsync(sku, total * 2L, null);
-        }
-
+        await using var bench = await StockedStore.CreateAsync(redisOptions, "d", total * 2L);
         var failures = 0;
         var result = await Measure.RateAndP99Async(total, options.Concurrency, async i =>
         {
-            var outcome = await store.DeductAsync(Order.Create(new DeductionRequest($"d-{i}", [new OrderLine(skus[i % skus.Count], 1)]), partitioner));
+            var outcome = await bench.Store.DeductAsync(bench.OrderFor("d", i));
             if (outcome.Status != DeductionStatus.Deducted)
             {
                 Interlocked.Increment(ref failures);

@@ -17,21 +17,7 @@ internal static class JournalBoundBenchmarks
         const long limit = 50_000;
         var defaults = new RedisOptions();
         var redisOptions = new RedisOptions { Configuration = options.Redis, KeyPrefix = "jbench" + Guid.NewGuid().ToString("N")[..6], JournalLimit = limit };
-        await using var connection = RedisConnection.Connect(redisOptions);
-        var guard = new RedisPartitionGuard(connection, redisOptions);
-        foreach (var partition in await guard.FindUnmarkedAsync())
-        {
-            await guard.MarkAsync(partition);
-        }
-
-        var partitioner = new Partitioner(redisOptions.Partitions);
-        var store = new RedisInventoryStore(connection, redisOptions, partitioner, new JournalActivity(redisOptions.Partitions), TimeProvider.System);
-        var skus = Enumerable.Range(0, 64).Select(i => $"j-{i}").ToList();
-        foreach (var sku in skus)
-        {
-            await store.SetStockAsync(sku, 10_000_000, null);
-        }
-
+        await using var bench = await StockedStore.CreateAsync(redisOptions, "j", 10_000_000);
         var watch = Stopwatch.StartNew();
         var sold = 0L;
         var refused = 0;
@@ -42,7 +28,7 @@ internal static class JournalBoundBenchmarks
                 return;
             }
 
-            var outcome = await store.DeductAsync(Order.Create(new DeductionRequest($"j-{i}", [new OrderLine(skus[i % skus.Count], 1)]), partitioner));
+            var outcome = await bench.Store.DeductAsync(bench.OrderFor("j", i));
             if (outcome.Status == DeductionStatus.Deducted)
             {
                 Interlocked.Increment(ref sold);

@@ -25,27 +25,15 @@ internal static class RedisBenchmarks
     {
         var prefix = "bench" + Guid.NewGuid().ToString("N")[..6];
         var redisOptions = new RedisOptions { Configuration = options.Redis, KeyPrefix = prefix };
-        await using var connection = (ConnectionMultiplexer)RedisConnection.Connect(redisOptions);
-        var partitioner = new Partitioner(redisOptions.Partitions);
-        var store = new RedisInventoryStore(connection, redisOptions, partitioner, new JournalActivity(redisOptions.Partitions), TimeProvider.System);
-        var guard = new RedisPartitionGuard(connection, redisOptions);
-        foreach (var partition in await guard.FindUnmarkedAsync())
-        {
-            await guard.MarkAsync(partition);
-        }
-
-        var skus = Enumerable.Range(0, 64).Select(i => $"bench-{i}").ToList();
         var perSku = options.Orders;
-        foreach (var sku in skus)
-        {
-            await store.SetStockAsync(sku, perSku * 2L, null);
-        }
+        await using var bench = await StockedStore.CreateAsync(redisOptions, "bench", perSku * 2L);
+        var (connection, partitioner, store, skus) = (bench.Connection, bench.Partitioner, bench.Store, bench.Skus.ToList());
 
         Console.WriteLine();
         Console.WriteLine("Redis deduction path (single-SKU orders over 64 SKUs, unique order ids)");
-        await WarmUpAsync(store, partitioner, skus, options);
+        await Measure.RateAsync(2000, options.Concurrency, i => store.DeductAsync(bench.OrderFor("warm", i)));
         var library = await Measure.RateAsync(options.Orders, options.Concurrency, i =>
-            store.DeductAsync(Order.Create(new DeductionRequest($"lib-{i}", [new OrderLine(skus[i % skus.Count], 1)]), partitioner)));
+            store.DeductAsync(bench.OrderFor("lib", i)));
         var left = (await store.GetStockAsync(skus)).Sum(s => s!.Available);
         var expected = (skus.Count * perSku * 2L) - options.Orders - 2000;
         Measure.Row("library DeductAsync (claim + deduct, one round trip)", library, "orders/s");
@@ -72,10 +60,6 @@ internal static class RedisBenchmarks
         Measure.Ratio("deduct.lua vs minimal script (how lean the Lua is)", deduct / minimal, 0.5);
         return library;
     }
-
-    private static async Task WarmUpAsync(RedisInventoryStore store, Partitioner partitioner, List<string> skus, BenchmarkOptions options) =>
-        await Measure.RateAsync(2000, options.Concurrency, i =>
-            store.DeductAsync(Order.Create(new DeductionRequest($"warm-{i}", [new OrderLine(skus[i % skus.Count], 1)]), partitioner)));
 
     private static double RedisBenchmark(string host, int port, BenchmarkOptions options, params string[] command)
     {
