@@ -7,147 +7,185 @@ namespace Inventory.Redis;
 public sealed partial class RedisInventoryStore
 {
     /// <summary>
-    /// An order spanning partitions: claim with intent (state pending) first, deduct partition by partition,
-    /// compensate on failure. A process that dies midway leaves a pending claim that a retry finishes or the
-    /// recovery sweep rolls back once every deadline the attempt carried has passed.
+    /// An order spanning partitions: claim, deduct every partition at the claim's epoch, then commit on the claim.
+    /// A refusal anywhere aborts the claim first and then voids the epoch everywhere. Commit and abort exclude each
+    /// other, so a 200 is never undone and a void never races a commit. A process that dies midway leaves the claim
+    /// open; the recovery sweep aborts it once its latest attempt is older than RecoverAfter.
     /// </summary>
     private async Task<DeductionOutcome> DeductAcrossPartitionsAsync(Order order)
     {
-        var nonce = NewNonce();
-        ClaimReply claim;
-        try
+        for (var round = 0; round < MaxRounds; round++)
         {
-            claim = ClaimReply.Parse(await SendMultiClaim(Db, order, nonce).ConfigureAwait(false));
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            // Nothing was deducted yet; the claim, if it landed, is pending and a retry takes it over.
-            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-        }
+            var claim = await AwaitClaimAsync(Resending(SendClaim(Db, order, "new"), () => SendClaim(Db, order, "new"))).ConfigureAwait(false);
+            var step = await ResolveClaimAsync(order, claim).ConfigureAwait(false);
+            if (step.Outcome is { } decided)
+            {
+                return decided;
+            }
 
-        switch (claim.Status)
-        {
-            case ClaimStatus.Tomb:
-                return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
-            case ClaimStatus.Conflict:
-                return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict);
-            case ClaimStatus.Same when claim.State == "deducted":
-                return await ReplayAcrossPartitionsAsync(order).ConfigureAwait(false);
-            case ClaimStatus.Same when claim.State == "cancelled":
-                return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
-            case ClaimStatus.Same:
-                // compensating: the recovery sweep is rolling this order back; ask the caller to come back
+            var slots = await DeductPartitionsAsync(order, step.Epoch).ConfigureAwait(false);
+            if (slots.Any(s => s.Reply.Status is SlotStatus.Fenced or SlotStatus.Expired))
+            {
+                // The claim moved on (aborted by the sweep, or rebound) or a deduction ran late: claim again.
+                continue;
+            }
+
+            var refusal = slots.Select(s => s.Reply).FirstOrDefault(r => r.Status is not (SlotStatus.Deducted or SlotStatus.Unknown));
+            if (refusal is not null)
+            {
+                return await AbortAsync(order, step.Epoch, refusal).ConfigureAwait(false);
+            }
+
+            if (slots.Any(s => s.Reply.Status == SlotStatus.Unknown))
+            {
+                // The claim stays open: a retry finishes it at the same epoch, or the sweep rolls it back.
                 return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-        }
-
-        var deadline = Deadline();
-        var deducted = new List<(int Partition, SlotReply Reply)>();
-        foreach (var partition in order.Partitions)
-        {
-            var lines = order.LinesIn(partition, _partitioner);
-            var slot = await AwaitSlotAsync(order, partition, nonce, SendDeduct(Db, order, partition, lines, nonce, deadline)).ConfigureAwait(false);
-            if (slot.Status != SlotStatus.Deducted)
-            {
-                return await AbandonAsync(order, nonce, deducted, slot).ConfigureAwait(false);
             }
 
-            NoteAppended(partition, slot);
-            deducted.Add((partition, slot));
-            if (CrashAfterFirstPartition)
+            var settled = await SettleAsync(order.OrderId, "commit", step.Epoch, 0).ConfigureAwait(false);
+            switch (settled?.State)
             {
-                Environment.FailFast("Fault injection: crash after the first partition of a multi-partition order.");
+                case null:
+                    return await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+                case "cancelled":
+                    return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
+                case "open" or "deducted" when settled.Ok:
+                    if (!await ReplicatedAsync(order.Partitions).ConfigureAwait(false))
+                    {
+                        return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+                    }
+
+                    var lines = MergeInOrder(order.Lines, slots.SelectMany(s => s.Reply.Lines));
+                    return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, slots.All(s => s.Reply.Replayed));
+                default:
+                    // aborting or aborted under us: nothing of this epoch stands; claim again (reopens at the next epoch)
+                    continue;
             }
-        }
-
-        if (!await ReplicatedAsync(order.Partitions).ConfigureAwait(false))
-        {
-            // Not yet safe from a lossy failover: stays pending, so a retry replays and waits again, or recovery rolls it back.
-            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-        }
-
-        var moved = await TryTransitionAsync(order.OrderId, "pending", "deducted", "").ConfigureAwait(false);
-        if (moved is "pending" or "deducted")
-        {
-            var lines = MergeInOrder(order.Lines, deducted.SelectMany(d => d.Reply.Lines));
-            return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, deducted.All(d => d.Reply.Replayed));
-        }
-
-        if (moved is null)
-        {
-            // Whether the order became deducted is unknown; it stays pending, so a retry finishes it or the
-            // recovery sweep rolls it back. Either way no deduction is lost or doubled.
-            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-        }
-
-        if (moved == "cancelled")
-        {
-            // Cancel wins: it reverts every partition, including the ones deducted here.
-            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
-        }
-
-        // The recovery sweep rolled the order back underneath us: deductions that landed after it must go too.
-        foreach (var (partition, _) in deducted)
-        {
-            await TryVoidAsync(order, partition, nonce).ConfigureAwait(false);
         }
 
         return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
     }
 
-    private async Task<DeductionOutcome> AbandonAsync(Order order, string nonce, List<(int Partition, SlotReply Reply)> deducted, SlotReply failure)
+    private async Task<List<(int Partition, SlotReply Reply)>> DeductPartitionsAsync(Order order, long epoch)
     {
-        var compensated = true;
-        foreach (var (partition, _) in deducted)
+        if (CrashAfterFirstPartition)
         {
-            compensated &= await TryVoidAsync(order, partition, nonce).ConfigureAwait(false);
+            var first = order.Partitions[0];
+            await AwaitSlotAsync(order, SendDeduct(Db, order, first, order.LinesIn(first, _partitioner), epoch)).ConfigureAwait(false);
+            Environment.FailFast("Fault injection: crash after the first partition of a multi-partition order.");
         }
 
-        // If compensation failed, the claim stays pending and the recovery sweep finishes the job.
-        if (compensated)
+        var sent = order.Partitions.Select(p =>
         {
-            await TryTransitionAsync(order.OrderId, "pending", "failed", nonce).ConfigureAwait(false);
+            var lines = order.LinesIn(p, _partitioner);
+            return (Partition: p, Task: Resending(SendDeduct(Db, order, p, lines, epoch), () => SendDeduct(Db, order, p, lines, epoch)));
+        }).ToList();
+        var slots = new List<(int, SlotReply)>(sent.Count);
+        foreach (var (partition, task) in sent)
+        {
+            var reply = await AwaitSlotAsync(order, task).ConfigureAwait(false);
+            NoteAppended(partition, reply);
+            slots.Add((partition, reply));
         }
 
-        return failure.Status switch
+        return slots;
+    }
+
+    /// <summary>
+    /// A partition refused: move the claim to aborting (unless another attempt committed: then its answer stands),
+    /// void the epoch everywhere, and mark the claim aborted. Once aborting, the order can never stand, so the
+    /// refusal is the true answer even if a void must be left to the recovery sweep.
+    /// </summary>
+    private async Task<DeductionOutcome> AbortAsync(Order order, long epoch, SlotReply refusal)
+    {
+        var settled = await SettleAsync(order.OrderId, "abort", epoch, 0).ConfigureAwait(false);
+        if (settled is null)
         {
-            SlotStatus.Insufficient => new DeductionOutcome(order.OrderId, DeductionStatus.Insufficient, [], Short: failure.Short),
-            SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: failure.UnknownSkus),
+            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+        }
+
+        if (!settled.Ok)
+        {
+            return settled.State switch
+            {
+                "deducted" => await ReplayAsync(order, restored: false).ConfigureAwait(false),
+                "cancelled" => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
+                _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown),
+            };
+        }
+
+        await VoidEpochAsync(order.OrderId, order.Partitions, epoch).ConfigureAwait(false);
+        return refusal.Status switch
+        {
+            SlotStatus.Insufficient => new DeductionOutcome(order.OrderId, DeductionStatus.Insufficient, [], Short: refusal.Short),
+            SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: refusal.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
-            SlotStatus.Backlog => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unavailable),
-            _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown),
+            _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unavailable),
         };
     }
 
-    /// <summary>The original answer, lines in the order the first request listed them (a replay may list them otherwise).</summary>
-    private async Task<DeductionOutcome> ReplayAcrossPartitionsAsync(Order order)
+    /// <summary>Voids an aborting epoch in every partition, then marks the claim aborted. False if Redis failed midway.</summary>
+    private async Task<bool> VoidEpochAsync(string orderId, IEnumerable<int> partitions, long epoch)
     {
-        var claim = Db.StringGetAsync(_keys.Claim(_partitioner.HomeOf(order.OrderId), order.OrderId));
-        var records = await Task.WhenAll(order.Partitions.Select(p => Db.HashGetAsync(_keys.Record(p, order.OrderId), "res"))).ConfigureAwait(false);
-        var original = ClaimValue.Parse(await claim.ConfigureAwait(false))?.Lines ?? order.EncodedLines;
-        var lines = MergeInOrder(Order.Decode(original), records.SelectMany(r => SlotReply.ParseLines(r)));
-        return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, Replayed: true);
+        try
+        {
+            await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "void", epoch))).ConfigureAwait(false);
+            return await SettleAsync(orderId, "finish", epoch, 0).ConfigureAwait(false) is not null;
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e) || e is PartitionLostException)
+        {
+            return false;
+        }
     }
 
-    private static List<LineResult> MergeInOrder(IReadOnlyList<OrderLine> order, IEnumerable<LineResult> lines)
-    {
-        var bySku = lines.ToDictionary(l => l.Sku, StringComparer.Ordinal);
-        return order.Where(l => bySku.ContainsKey(l.Sku)).Select(l => bySku[l.Sku]).ToList();
-    }
+    private sealed record Settled(bool Ok, string State, string Lines, string Partitions);
 
-    /// <summary>Compare-and-set on a multi-partition claim. Returns the state it was in, or null if Redis failed.</summary>
-    private async Task<string?> TryTransitionAsync(string orderId, string from, string to, string nonce)
+    /// <summary>A compare-and-set on a multi-partition claim (settle.lua). Null if Redis did not answer.</summary>
+    private async Task<Settled?> SettleAsync(string orderId, string action, long epoch, long minAgeMs)
     {
         var home = _partitioner.HomeOf(orderId);
         try
         {
-            var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Transition, [_keys.Claim(home, orderId), _keys.Pending(home)],
-                [orderId, from, to, nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
-            return (string?)reply[1];
+            var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Settle, [_keys.Claim(home, orderId), _keys.Pending(home)],
+                [orderId, action, epoch, minAgeMs]).ConfigureAwait(false))!;
+            string At(int i) => reply.Length > i ? (string?)reply[i] ?? "" : "";
+            return new Settled(At(0) == "ok", At(1), At(2), At(3));
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return null;
         }
+    }
+
+    /// <summary>The original answer, lines in the order the first request listed them (a replay may list them otherwise).</summary>
+    private async Task<DeductionOutcome> ReplayAsync(Order order, bool restored)
+    {
+        var home = _partitioner.HomeOf(order.OrderId);
+        var claim = await Db.HashGetAsync(_keys.Claim(home, order.OrderId), ["ln", "res"]).ConfigureAwait(false);
+        var original = Order.Decode((string?)claim[0] ?? order.EncodedLines);
+        IEnumerable<LineResult> results;
+        if (restored)
+        {
+            results = SlotReply.ParseLines((string?)claim[1]);
+        }
+        else
+        {
+            var records = await Task.WhenAll(order.Partitions.Select(p => Db.HashGetAsync(_keys.Record(p, order.OrderId), "res"))).ConfigureAwait(false);
+            results = records.SelectMany(r => SlotReply.ParseLines(r));
+        }
+
+        return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, MergeInOrder(original, results), Replayed: true);
+    }
+
+    private static List<LineResult> MergeInOrder(IReadOnlyList<OrderLine> order, IEnumerable<LineResult> lines)
+    {
+        var bySku = new Dictionary<string, LineResult>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            bySku[line.Sku] = line;
+        }
+
+        return order.Where(l => bySku.ContainsKey(l.Sku)).Select(l => bySku[l.Sku]).ToList();
     }
 }

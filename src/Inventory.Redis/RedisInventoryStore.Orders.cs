@@ -1,4 +1,3 @@
-using System.Globalization;
 using Inventory.Domain;
 using StackExchange.Redis;
 using Order = Inventory.Domain.Order;
@@ -10,125 +9,170 @@ public sealed partial class RedisInventoryStore
     public async Task<DeductionOutcome?> FindReplayAsync(Order order, CancellationToken cancellationToken = default)
     {
         var view = await GetOrderAsync(order.OrderId, cancellationToken).ConfigureAwait(false);
-        if (view is null || view.State == OrderState.Pending)
+        return view is null || view.State == OrderState.Pending ? null : await AnswerFromViewAsync(order, view).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a timeout: what Redis shows of this order, read with plain reads (a write stall does not block them).
+    /// Null when it shows no decision for these lines.
+    /// </summary>
+    private async Task<DeductionOutcome?> ReadDecidedAsync(Order order)
+    {
+        try
+        {
+            var view = await GetOrderAsync(order.OrderId).ConfigureAwait(false);
+            return view is null || view.State == OrderState.Pending ? null : await AnswerFromViewAsync(order, view).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
         {
             return null;
         }
+    }
 
+    private async Task<DeductionOutcome> AnswerFromViewAsync(Order order, OrderView view)
+    {
         if (view.State == OrderState.Cancelled)
         {
             return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
         }
 
-        if (Order.Encode(view.Lines.OrderBy(l => l.Sku, StringComparer.Ordinal)) != order.Fingerprint)
-        {
-            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict);
-        }
-
-        return await ReplayAcrossPartitionsAsync(order).ConfigureAwait(false);
+        return Order.FingerprintOf(view.Lines) != order.Fingerprint
+            ? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict)
+            : await ReplayAsync(order, restored: view.Deducted is not null).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The order as Redis holds it: a committed or restored claim, or an open single-partition claim whose record
+    /// deducted; a cancelled claim counts if anything was (or is being) restocked. Null if Redis holds no order.
+    /// </summary>
     public async Task<OrderView?> GetOrderAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        var claim = ClaimValue.Parse(await Db.StringGetAsync(_keys.Claim(_partitioner.HomeOf(orderId), orderId)).ConfigureAwait(false));
-        var state = claim?.State;
-        if (claim is null || state is "tomb" or "failed")
+        var home = _partitioner.HomeOf(orderId);
+        var claim = await Db.HashGetAsync(_keys.Claim(home, orderId), ["st", "fp", "ln", "pt", "r", "res"]).ConfigureAwait(false);
+        var state = (string?)claim[0];
+        if (state is null or "tomb" or "aborting" or "aborted")
         {
             return null;
         }
 
-        var lines = Order.Decode(claim.Lines);
-        if (state != ClaimValue.Single)
+        var lines = Order.Decode((string?)claim[2]);
+        var restored = (string?)claim[4];
+        // Restored claims carry the ledger's results; the view only marks them so replays read the claim.
+        IReadOnlyList<LineResult>? fromLedger = restored is "1" or "c" ? SlotReply.ParseLines((string?)claim[5]) : null;
+        var partitions = ClaimReply.PartitionList((string?)claim[3] ?? "");
+        switch (state)
         {
-            return state switch
-            {
-                "deducted" => new OrderView(orderId, OrderState.Deducted, lines, false),
-                "cancelled" => new OrderView(orderId, OrderState.Cancelled, lines, false),
-                _ => new OrderView(orderId, OrderState.Pending, lines, false),
-            };
+            case "deducted":
+                return new OrderView(orderId, OrderState.Deducted, lines, false, fromLedger);
+            case "open" when partitions.Length > 1:
+                return new OrderView(orderId, OrderState.Pending, lines, false);
+            case "open":
+                var record = await Db.HashGetAsync(_keys.Record(partitions[0], orderId), ["st", "ln"]).ConfigureAwait(false);
+                return (string?)record[0] == "deducted" && (string?)record[1] == (string?)claim[1]
+                    ? new OrderView(orderId, OrderState.Deducted, lines, false)
+                    : null;
         }
 
-        var record = await Db.HashGetAsync(_keys.Record(claim.PartitionList[0], orderId), ["st", "ln", "cres"]).ConfigureAwait(false);
-        // The claim may hold other lines than the record if the claim lost to a conflicting attempt.
-        if ((string?)record[1] != claim.Fingerprint)
+        // cancelled
+        if (restored is "1" or "c")
         {
-            return null;
+            return new OrderView(orderId, OrderState.Cancelled, lines, false, fromLedger);
         }
 
-        return (string?)record[0] switch
-        {
-            "deducted" => new OrderView(orderId, OrderState.Deducted, lines, false),
-            "cancelled" when !record[2].IsNullOrEmpty => new OrderView(orderId, OrderState.Cancelled, lines, false),
-            _ => null,
-        };
+        var records = await Task.WhenAll(partitions.Select(p => Db.HashGetAsync(_keys.Record(p, orderId), ["st", "cres"]))).ConfigureAwait(false);
+        var stood = records.Any(r => (string?)r[0] == "deducted" || ((string?)r[0] == "cancelled" && !r[1].IsNullOrEmpty));
+        return stood ? new OrderView(orderId, OrderState.Cancelled, lines, false) : null;
     }
 
+    /// <summary>
+    /// Cancel: the claim becomes cancelled for ever, then every partition restocks what it deducted, once. An id Redis
+    /// forgot but the seen filter knows is looked up in SQL first, so a cancel after the TTL restocks once, ever.
+    /// </summary>
     public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        var home = _partitioner.HomeOf(orderId);
-        RedisResult[] claim;
-        try
+        var mode = "new";
+        for (var round = 0; round < MaxRounds; round++)
         {
-            claim = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Tombstone, [_keys.Claim(home, orderId)], [_options.TtlSeconds]).ConfigureAwait(false))!;
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+            RedisResult[] claim;
+            try
+            {
+                claim = (RedisResult[])(await SendCancel(orderId, mode).ConfigureAwait(false))!;
+            }
+            catch (Exception e) when (RedisFailures.IsTransient(e))
+            {
+                return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+            }
+
+            string At(int i) => claim.Length > i ? (string?)claim[i] ?? "" : "";
+            switch (At(0))
+            {
+                case "tomb":
+                    return new CancelOutcome(orderId, CancelStatus.NotFound, []);
+                case "lost":
+                    return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                case "seen":
+                    var remembered = await RememberAsync(orderId).ConfigureAwait(false);
+                    if (remembered is null)
+                    {
+                        return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                    }
+
+                    mode = remembered.Value ? "new" : "force";
+                    continue;
+                default:
+                    return await RevertAllAsync(orderId, ClaimReply.PartitionList(At(1)), At(2), Order.Decode(At(3)), At(4)).ConfigureAwait(false);
+            }
         }
 
-        if ((string)claim[0]! == "tomb" || ClaimValue.Parse((string?)claim[1]) is not { State: not "tomb" } found)
+        return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+    }
+
+    private async Task<CancelOutcome> RevertAllAsync(string orderId, int[] partitions, string restored, IReadOnlyList<OrderLine> lines, string results)
+    {
+        if (restored == "c")
         {
-            return new CancelOutcome(orderId, CancelStatus.NotFound, []);
+            // SQL says this cancel restocked long ago: answer it again, restock nothing.
+            return new CancelOutcome(orderId, CancelStatus.Cancelled, SlotReply.ParseLines(results), Replayed: true);
         }
 
-        var lines = Order.Decode(found.Lines);
-        var partitions = found.PartitionList;
-        if (found.State != ClaimValue.Single && await TryTransitionAsync(orderId, "pending deducted failed compensating cancelled", "cancelled", "").ConfigureAwait(false) is null)
-        {
-            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
-        }
-
-        // Revert every partition, also after a crash halfway through an earlier cancel: each revert happens once.
         RedisResult[][] reverts;
         try
         {
-            reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", "", ""))).ConfigureAwait(false);
+            // A restored claim's records may be gone: each partition then restocks the ledger's lines, once.
+            reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", 0,
+                restored == "1" ? EncodeResults(lines.Where(l => _partitioner.PartitionOf(l.Sku) == p).Select(l => new LineResult(l.Sku, l.Quantity, 0))) : ""))).ConfigureAwait(false);
         }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
+        catch (Exception e) when (RedisFailures.IsTransient(e) || e is PartitionLostException)
         {
             return new CancelOutcome(orderId, CancelStatus.Unknown, []);
         }
 
-        var restocked = reverts.Where(r => (string?)r[0] == "cancelled").SelectMany(r => SlotReply.ParseLines((string?)r[1])).ToDictionary(l => l.Sku, StringComparer.Ordinal);
+        var restocked = new Dictionary<string, LineResult>(StringComparer.Ordinal);
+        foreach (var line in reverts.Where(r => (string?)r[0] is "cancel" or "cancelled").SelectMany(r => SlotReply.ParseLines((string?)r[1])))
+        {
+            restocked[line.Sku] = line;
+        }
+
         if (restocked.Count == 0)
         {
-            // Never deducted (rejected, failed or not yet landed): now fenced, so it cannot land later.
+            // Never deducted (refused, aborted, or not landed yet: now it never will).
             return new CancelOutcome(orderId, CancelStatus.NotFound, []);
         }
 
-        // A revert that restocked now answers with its journal id; one that had restocked before does not.
-        var replayed = !reverts.Any(r => r.Length == 3);
+        var replayed = !reverts.Any(r => (string?)r[0] == "cancel");
         var ordered = lines.Where(l => restocked.ContainsKey(l.Sku)).Select(l => restocked[l.Sku]).ToList();
         return new CancelOutcome(orderId, CancelStatus.Cancelled, ordered, replayed);
     }
 
-    public async Task<CancelOutcome> CancelFromLedgerAsync(string orderId, IReadOnlyList<OrderLine> lines, CancellationToken cancellationToken = default)
+    private Task<RedisResult> SendCancel(string orderId, string mode)
     {
-        RedisResult[][] reverts;
-        try
-        {
-            reverts = await Task.WhenAll(lines.GroupBy(l => _partitioner.PartitionOf(l.Sku)).Select(g =>
-                RevertAsync(orderId, g.Key, "cancel", "", "", string.Join(',', g.Select(l => $"{l.Sku} {l.Quantity} 0"))))).ConfigureAwait(false);
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            return new CancelOutcome(orderId, CancelStatus.Unknown, []);
-        }
-
-        var restocked = reverts.Where(r => (string?)r[0] == "cancelled").SelectMany(r => SlotReply.ParseLines((string?)r[1])).ToDictionary(l => l.Sku, StringComparer.Ordinal);
-        return restocked.Count == 0
-            ? new CancelOutcome(orderId, CancelStatus.NotFound, [])
-            : new CancelOutcome(orderId, CancelStatus.Cancelled, lines.Where(l => restocked.ContainsKey(l.Sku)).Select(l => restocked[l.Sku]).ToList(), !reverts.Any(r => r.Length == 3));
+        var home = _partitioner.HomeOf(orderId);
+        var args = new RedisValue[3 + SeenFilter.Hashes];
+        args[0] = orderId;
+        args[1] = _options.TtlSeconds;
+        args[2] = mode;
+        _seen.Fill(orderId, args, 3);
+        return Db.ScriptEvaluateAsync(RedisScripts.Cancel, [_keys.Claim(home, orderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home)], args);
     }
 
     public async Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default)
@@ -151,25 +195,16 @@ public sealed partial class RedisInventoryStore
         return recovered;
     }
 
+    /// <summary>An open multi-partition claim whose latest attempt is older than RecoverAfter: abort it and void its epoch.</summary>
     private async Task<bool> RecoverAsync(int home, string orderId)
     {
-        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Recover, [_keys.Claim(home, orderId), _keys.Pending(home)],
-            [orderId, (long)_options.RecoverAfter.TotalMilliseconds]).ConfigureAwait(false))!;
-        if ((string?)reply[0] != "compensate")
+        var epoch = (long?)await Db.HashGetAsync(_keys.Claim(home, orderId), "e").ConfigureAwait(false) ?? 0;
+        var settled = await SettleAsync(orderId, "abort", epoch, (long)_options.RecoverAfter.TotalMilliseconds).ConfigureAwait(false);
+        if (settled is not { Ok: true })
         {
             return false;
         }
 
-        var claim = ClaimValue.Parse((string?)reply[1])!;
-        var lines = Order.Decode(claim.Lines);
-        var nonce = claim.Nonce;
-        foreach (var partition in claim.PartitionList)
-        {
-            var local = Order.FingerprintOf(lines.Where(l => _partitioner.PartitionOf(l.Sku) == partition));
-            await RevertAsync(orderId, partition, "void", nonce, local).ConfigureAwait(false);
-        }
-
-        await TryTransitionAsync(orderId, "compensating", "failed", "").ConfigureAwait(false);
-        return true;
+        return await VoidEpochAsync(orderId, ClaimReply.PartitionList(settled.Partitions), epoch).ConfigureAwait(false);
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Inventory.Application;
 using Inventory.Domain;
 using Inventory.Persistence;
@@ -8,11 +7,15 @@ using Order = Inventory.Domain.Order;
 namespace Inventory.Redis;
 
 /// <summary>
-/// Stock in Redis: every decision is one Lua script per partition, remembered by order id.
-/// The protocol (claims, partition records, fences, recovery) is described in docs/redis-keys.md.
+/// Stock in Redis: an order is first claimed in its id's home partition, then deducted by one Lua script per
+/// partition at the claim's epoch, remembered by order id. Redis forgets after the idempotency TTL; the seen filter
+/// then sends the id to SQL's ledger. The protocol and why it holds: docs/redis-keys.md.
 /// </summary>
 public sealed partial class RedisInventoryStore : IInventoryStore
 {
+    /// <summary>Claim rounds per request: a rebind, a restore from SQL or a reopen each take one more.</summary>
+    private const int MaxRounds = 4;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly RedisOptions _options;
     private readonly Partitioner _partitioner;
@@ -21,8 +24,10 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     private readonly TimeProvider _time;
     private readonly ReplicaWaiter _replicas;
     private readonly RedisPartitionGuard _guard;
+    private readonly SeenFilter _seen;
+    private readonly IOrderLedger _ledger;
 
-    public RedisInventoryStore(IConnectionMultiplexer redis, RedisOptions options, Partitioner partitioner, JournalActivity activity, TimeProvider time)
+    public RedisInventoryStore(IConnectionMultiplexer redis, RedisOptions options, Partitioner partitioner, JournalActivity activity, TimeProvider time, IOrderLedger? ledger = null)
     {
         _redis = redis;
         _options = options;
@@ -32,6 +37,8 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         _time = time;
         _replicas = new ReplicaWaiter(redis, options.DurableTimeoutMilliseconds);
         _guard = new RedisPartitionGuard(redis, options);
+        _seen = new SeenFilter(options.SeenFilterBits);
+        _ledger = ledger ?? new NoOrderLedger();
     }
 
     /// <summary>Fault injection for the crash tests: the process dies after the first partition of a multi-partition order.</summary>
@@ -39,86 +46,220 @@ public sealed partial class RedisInventoryStore : IInventoryStore
 
     private IDatabase Db => _redis.GetDatabase();
 
-    public async Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default)
-    {
-        if (!order.IsSinglePartition)
-        {
-            return await DeductAcrossPartitionsAsync(order).ConfigureAwait(false);
-        }
-
-        var attempt = SendSingle(Db, order);
-        return await CompleteSingleAsync(order, attempt, retries: 1).ConfigureAwait(false);
-    }
+    public Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default) =>
+        order.IsSinglePartition ? DeductSingleAsync(order, null) : DeductAcrossPartitionsAsync(order);
 
     public async Task<IReadOnlyList<DeductionOutcome>> DeductManyAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken = default)
     {
-        // Single-partition orders go out together: StackExchange.Redis groups a batch per server and writes each
-        // group in one go, so the whole batch costs one round trip per server.
+        // Single-partition orders go out together, claims first and then deductions: StackExchange.Redis writes each
+        // batch per server in one go, so the whole batch costs two round trips per server.
+        var claims = new Task<RedisResult>?[orders.Count];
         var batch = Db.CreateBatch();
-        var attempts = orders.Select(o => o.IsSinglePartition ? SendSingle(batch, o) : null).ToArray();
-        batch.Execute();
+        for (var i = 0; i < orders.Count; i++)
+        {
+            claims[i] = orders[i].IsSinglePartition ? SendClaim(batch, orders[i], "new") : null;
+        }
 
+        batch.Execute();
+        var replies = new ClaimReply?[orders.Count];
+        for (var i = 0; i < orders.Count; i++)
+        {
+            var order = orders[i];
+            replies[i] = claims[i] is { } claim ? await AwaitClaimAsync(Resending(claim, () => SendClaim(Db, order, "new"))).ConfigureAwait(false) : null;
+        }
+
+        var deducts = new Task<RedisResult>?[orders.Count];
+        batch = Db.CreateBatch();
+        for (var i = 0; i < orders.Count; i++)
+        {
+            if (replies[i] is { Status: ClaimStatus.Go } go)
+            {
+                deducts[i] = SendSingleDeduct(batch, orders[i], go.Epoch);
+            }
+        }
+
+        batch.Execute();
         var outcomes = new Task<DeductionOutcome>[orders.Count];
         for (var i = 0; i < orders.Count; i++)
         {
-            outcomes[i] = attempts[i] is { } attempt
-                ? CompleteSingleAsync(orders[i], attempt, retries: 1)
+            outcomes[i] = deducts[i] is { } deduct ? CompleteSingleAsync(orders[i], deduct)
+                : replies[i] is { } reply ? DeductSingleAsync(orders[i], reply)
                 : DeductAcrossPartitionsAsync(orders[i]);
         }
 
         return await Task.WhenAll(outcomes).ConfigureAwait(false);
     }
 
-    private sealed record SingleAttempt(string Nonce, int Partition, Task<RedisValue> Claim, Task<RedisResult> Deduct);
-
-    /// <summary>Claim and deduction are written back to back without waiting: one round trip.</summary>
-    private SingleAttempt SendSingle(IDatabaseAsync db, Order order)
+    /// <summary>Claim, then deduct at the claim's epoch; the partition's record is the order's decision.</summary>
+    private async Task<DeductionOutcome> DeductSingleAsync(Order order, ClaimReply? claimed)
     {
-        var nonce = NewNonce();
-        var partition = order.Partitions[0];
-        var claim = SendSingleClaim(db, order, nonce);
-        var deduct = SendDeduct(db, order, partition, order.Lines, nonce, Deadline());
-        return new SingleAttempt(nonce, partition, claim, deduct);
-    }
-
-    private async Task<DeductionOutcome> CompleteSingleAsync(Order order, SingleAttempt attempt, int retries)
-    {
-        var slot = await AwaitSlotAsync(order, attempt.Partition, attempt.Nonce, attempt.Deduct).ConfigureAwait(false);
-        var claim = await AwaitClaimAsync(order, attempt.Nonce, attempt.Claim).ConfigureAwait(false);
-
-        if (claim.Status is ClaimStatus.Unknown or ClaimStatus.Tomb or ClaimStatus.Conflict)
+        for (var round = 0; round < MaxRounds; round++)
         {
-            var owned = claim.Status == ClaimStatus.Conflict && await TryTakeOverAsync(order, claim, attempt.Nonce).ConfigureAwait(false);
-            if (!owned)
+            var claim = claimed ?? await AwaitClaimAsync(Resending(SendClaim(Db, order, "new"), () => SendClaim(Db, order, "new"))).ConfigureAwait(false);
+            claimed = null;
+            var step = await ResolveClaimAsync(order, claim).ConfigureAwait(false);
+            if (step.Outcome is { } decided)
             {
-                // The id is someone else's (or cancelled): a deduction this attempt made must not stand.
-                if (slot.Status == SlotStatus.Deducted && !await TryVoidAsync(order, attempt.Partition, attempt.Nonce).ConfigureAwait(false))
-                {
-                    return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-                }
+                return decided;
+            }
 
-                return DeductionOutcome.Simple(order.OrderId, claim.Status switch
-                {
-                    ClaimStatus.Tomb => DeductionStatus.Cancelled,
-                    ClaimStatus.Conflict => DeductionStatus.Conflict,
-                    _ => DeductionStatus.Unknown,
-                });
+            var slot = await AwaitSlotAsync(order, SendSingleDeduct(Db, order, step.Epoch)).ConfigureAwait(false);
+            if (slot.Status is not (SlotStatus.Fenced or SlotStatus.Expired))
+            {
+                return await FinishSingleAsync(order, slot).ConfigureAwait(false);
             }
         }
 
-        if (slot.Status is SlotStatus.Fenced or SlotStatus.Expired && retries > 0)
-        {
-            // Provably not deducted and never will be: a fresh attempt is safe.
-            return await CompleteSingleAsync(order, SendSingle(Db, order), retries - 1).ConfigureAwait(false);
-        }
+        return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+    }
 
-        NoteAppended(attempt.Partition, slot);
-        if (slot.Status == SlotStatus.Deducted && !await ReplicatedAsync([attempt.Partition]).ConfigureAwait(false))
+    private async Task<DeductionOutcome> CompleteSingleAsync(Order order, Task<RedisResult> deduct)
+    {
+        var slot = await AwaitSlotAsync(order, deduct).ConfigureAwait(false);
+        return slot.Status is SlotStatus.Fenced or SlotStatus.Expired
+            ? await DeductSingleAsync(order, null).ConfigureAwait(false)
+            : await FinishSingleAsync(order, slot).ConfigureAwait(false);
+    }
+
+    private async Task<DeductionOutcome> FinishSingleAsync(Order order, SlotReply slot)
+    {
+        NoteAppended(order.Partitions[0], slot);
+        if (slot.Status == SlotStatus.Deducted && !await ReplicatedAsync(order.Partitions).ConfigureAwait(false))
         {
             return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
         }
 
-        return ToOutcome(order, slot);
+        return slot.Status == SlotStatus.Unknown
+            ? await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown)
+            : ToOutcome(order, slot);
+    }
+
+    private readonly record struct ClaimStep(long Epoch, DeductionOutcome? Outcome);
+
+    /// <summary>
+    /// Turns a claim's answer into either an epoch to deduct at or the request's final answer: fences and rebinds an
+    /// id held open by other lines, and asks SQL about an id the seen filter knows but Redis forgot.
+    /// </summary>
+    private async Task<ClaimStep> ResolveClaimAsync(Order order, ClaimReply claim)
+    {
+        ClaimStep Done(DeductionStatus status) => new(0, DeductionOutcome.Simple(order.OrderId, status));
+        for (var round = 0; round < MaxRounds; round++)
+        {
+            switch (claim.Status)
+            {
+                case ClaimStatus.Go:
+                    return new ClaimStep(claim.Epoch, null);
+                case ClaimStatus.Deducted:
+                    return new ClaimStep(0, await ReplayAsync(order, claim.Restored).ConfigureAwait(false));
+                case ClaimStatus.Cancelled:
+                    return Done(DeductionStatus.Cancelled);
+                case ClaimStatus.Conflict:
+                    return Done(DeductionStatus.Conflict);
+                case ClaimStatus.Lost:
+                    return Done(DeductionStatus.Unavailable);
+                case ClaimStatus.Busy:
+                    return Done(DeductionStatus.Unknown);
+                case ClaimStatus.Unknown:
+                    return new ClaimStep(0, await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown));
+                case ClaimStatus.Seen:
+                    var remembered = await RememberAsync(order.OrderId).ConfigureAwait(false);
+                    if (remembered is null)
+                    {
+                        return Done(DeductionStatus.Unavailable);
+                    }
+
+                    claim = await AwaitClaimAsync(SendClaim(Db, order, remembered.Value ? "new" : "force")).ConfigureAwait(false);
+                    break;
+                case ClaimStatus.Rebind:
+                    var fenced = await FenceAsync(order.OrderId, claim.Partitions!, claim.Epoch).ConfigureAwait(false);
+                    if (fenced is not null)
+                    {
+                        return Done(fenced.Value);
+                    }
+
+                    claim = await AwaitClaimAsync(SendRebind(order, claim)).ConfigureAwait(false);
+                    if (claim.Status == ClaimStatus.Unknown)
+                    {
+                        // moved under us (or no answer): ask the claim again
+                        claim = await AwaitClaimAsync(SendClaim(Db, order, "new")).ConfigureAwait(false);
+                    }
+
+                    break;
+            }
+        }
+
+        return Done(DeductionStatus.Unknown);
+    }
+
+    /// <summary>
+    /// The id is in the seen filter but Redis holds no claim: if SQL's ledger holds the order, put its claim back
+    /// (true: claim again and meet it); false if SQL never saw it (claim as new); null if SQL did not answer.
+    /// </summary>
+    private async Task<bool?> RememberAsync(string orderId)
+    {
+        OrderView? view;
+        try
+        {
+            view = await _ledger.FindAsync(orderId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+
+        if (view is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await RestoreClaimAsync(view).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return null;
+        }
+    }
+
+    internal Task RestoreClaimAsync(OrderView view)
+    {
+        var cancelled = view.State == OrderState.Cancelled;
+        var results = (cancelled ? view.Restocked : view.Deducted) ?? view.Lines.Select(l => new LineResult(l.Sku, l.Quantity, 0)).ToList();
+        var partitions = view.Lines.Select(l => _partitioner.PartitionOf(l.Sku)).Distinct().Order();
+        var home = _partitioner.HomeOf(view.OrderId);
+        var args = new RedisValue[7 + SeenFilter.Hashes];
+        args[0] = cancelled ? "cancelled" : "deducted";
+        args[1] = Order.FingerprintOf(view.Lines);
+        args[2] = Order.Encode(view.Lines);
+        args[3] = string.Join(' ', partitions);
+        args[4] = EncodeResults(results);
+        args[5] = cancelled ? "c" : "1";
+        args[6] = _options.TtlSeconds;
+        _seen.Fill(view.OrderId, args, 7);
+        return Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, view.OrderId), _keys.Seen(home)], args);
+    }
+
+    /// <summary>
+    /// Before other lines take an open id: fence every partition of the old lines at the old epoch. Null when all
+    /// are fenced (nothing was deducted and nothing will be); otherwise the answer for this request.
+    /// </summary>
+    private async Task<DeductionStatus?> FenceAsync(string orderId, int[] partitions, long epoch)
+    {
+        try
+        {
+            var replies = await Task.WhenAll(partitions.Select(p => Db.ScriptEvaluateAsync(RedisScripts.Fence,
+                [_keys.Record(p, orderId), _keys.Marker(p)], [epoch, _options.TtlSeconds]))).ConfigureAwait(false);
+            var states = replies.Select(r => (string?)((RedisResult[])r!)[0]).ToList();
+            return states.All(s => s == "fenced") ? null
+                : states.Contains("lost") ? DeductionStatus.Unavailable
+                : DeductionStatus.Conflict;
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return DeductionStatus.Unknown;
+        }
     }
 
     /// <summary>With durable acknowledgements on, true only once a replica of every given partition's primary has the writes.</summary>
@@ -161,27 +302,68 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         };
     }
 
-    /// <summary>A native SET NX GET: cheaper than a script, and the previous value tells replays from conflicts.</summary>
-    private Task<RedisValue> SendSingleClaim(IDatabaseAsync db, Order order, string nonce) =>
-        db.StringSetAndGetAsync(_keys.Claim(_partitioner.HomeOf(order.OrderId), order.OrderId), SingleClaim(order, nonce).Format(),
-            _options.IdempotencyTtl, keepTtl: false, When.NotExists);
-
-    private static ClaimValue SingleClaim(Order order, string nonce) =>
-        new(ClaimValue.Single, nonce, 0, string.Join(' ', order.Partitions), order.Fingerprint, order.EncodedLines);
-
-    private Task<RedisResult> SendMultiClaim(IDatabaseAsync db, Order order, string nonce)
+    private Task<RedisResult> SendClaim(IDatabaseAsync db, Order order, string mode)
     {
         var home = _partitioner.HomeOf(order.OrderId);
-        return db.ScriptEvaluateAsync(RedisScripts.Claim, [_keys.Claim(home, order.OrderId), _keys.Pending(home)],
-            [order.OrderId, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), nonce, _options.TtlSeconds]);
+        var args = new RedisValue[7 + SeenFilter.Hashes];
+        args[0] = order.OrderId;
+        args[1] = order.Fingerprint;
+        args[2] = order.EncodedLines;
+        args[3] = order.IsSinglePartition ? PartitionText(order.Partitions[0]) : string.Join(' ', order.Partitions);
+        args[4] = order.IsSinglePartition ? "0" : "1";
+        args[5] = _options.TtlSeconds;
+        args[6] = mode;
+        _seen.Fill(order.OrderId, args, 7);
+        return db.ScriptEvaluateAsync(RedisScripts.Claim, [_keys.Claim(home, order.OrderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home)], args);
     }
 
-    private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, string nonce, long deadline)
+    private Task<RedisResult> SendRebind(Order order, ClaimReply claim)
+    {
+        var home = _partitioner.HomeOf(order.OrderId);
+        return Db.ScriptEvaluateAsync(RedisScripts.Rebind, [_keys.Claim(home, order.OrderId), _keys.Pending(home)],
+        [
+            order.OrderId, claim.Epoch, claim.Fingerprint, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions),
+            order.IsSinglePartition ? "0" : "1", _options.TtlSeconds,
+        ]);
+    }
+
+    private static async Task<ClaimReply> AwaitClaimAsync(Task<RedisResult> claim)
+    {
+        try
+        {
+            return ClaimReply.Parse(await claim.ConfigureAwait(false));
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return ClaimReply.Unknown;
+        }
+    }
+
+    /// <summary>
+    /// A dropped connection (not a timeout) resends once: claims and deductions are idempotent at the same epoch, so
+    /// a resend is either the first landing or a replay. A timeout is not resent: a stalled node would only stall again.
+    /// </summary>
+    private static async Task<RedisResult> Resending(Task<RedisResult> sent, Func<Task<RedisResult>> resend)
+    {
+        try
+        {
+            return await sent.ConfigureAwait(false);
+        }
+        catch (RedisConnectionException)
+        {
+            return await resend().ConfigureAwait(false);
+        }
+    }
+
+    private Task<RedisResult> SendSingleDeduct(IDatabaseAsync db, Order order, long epoch) =>
+        Resending(SendDeduct(db, order, order.Partitions[0], order.Lines, epoch), () => SendDeduct(Db, order, order.Partitions[0], order.Lines, epoch));
+
+    private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, long epoch)
     {
         var args = new RedisValue[6 + (2 * lines.Count)];
         args[0] = order.OrderId;
-        args[1] = nonce;
-        args[2] = deadline;
+        args[1] = epoch;
+        args[2] = Deadline();
         args[3] = _options.TtlSeconds;
         args[4] = Order.FingerprintOf(lines);
         args[5] = _options.JournalLimit;
@@ -194,7 +376,11 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         return db.ScriptEvaluateAsync(RedisScripts.Deduct, _keys.PartitionKeys(partition, order.OrderId), args);
     }
 
-    private async Task<SlotReply> AwaitSlotAsync(Order order, int partition, string nonce, Task<RedisResult> deduct)
+    /// <summary>
+    /// A deduction that timed out is never voided: it either lands at the same epoch (a retry replays it) or not at
+    /// all. Only a plain read asks whether it landed, which a write stall does not block.
+    /// </summary>
+    private async Task<SlotReply> AwaitSlotAsync(Order order, Task<RedisResult> deduct)
     {
         try
         {
@@ -202,114 +388,14 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            return await BackCheckAsync(order, partition, nonce).ConfigureAwait(false);
-        }
-    }
-
-    private async Task<ClaimReply> AwaitClaimAsync(Order order, string nonce, Task<RedisValue> claim)
-    {
-        try
-        {
-            return ClaimReply.FromPrevious(await claim.ConfigureAwait(false), order.Fingerprint, nonce);
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            // Asking again is safe: if the first SET landed, the claim found is this attempt's own (same nonce).
-            try
-            {
-                return ClaimReply.FromPrevious(await SendSingleClaim(Db, order, nonce).ConfigureAwait(false), order.Fingerprint, nonce);
-            }
-            catch (Exception again) when (RedisFailures.IsTransient(again))
-            {
-                return ClaimReply.Unknown;
-            }
-        }
-    }
-
-    /// <summary>
-    /// After an unknown outcome: read what the partition decided, and if it decided nothing, fence the attempt so it
-    /// can never land later. Only then may the caller retry.
-    /// </summary>
-    private async Task<SlotReply> BackCheckAsync(Order order, int partition, string nonce)
-    {
-        try
-        {
-            var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(partition, order.OrderId)], [nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
-            var state = (string)reply[0]!;
-            if (state == "fenced")
-            {
-                return new SlotReply(SlotStatus.Fenced, []);
-            }
-
-            if (state == "cancelled")
-            {
-                return new SlotReply(SlotStatus.Cancelled, []);
-            }
-
-            var lines = Order.FingerprintOf(order.LinesIn(partition, _partitioner));
-            return (string?)reply[1] == lines
-                ? new SlotReply(SlotStatus.Deducted, SlotReply.ParseLines((string?)reply[2]))
-                : new SlotReply(SlotStatus.Conflict, []);
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
             return SlotReply.Unknown;
         }
     }
 
-    /// <summary>
-    /// The id is claimed with other lines. If that claim's attempt provably never deducted (its record is empty and
-    /// now fenced), the id is free: take the claim over. Otherwise the id is taken.
-    /// </summary>
-    private async Task<bool> TryTakeOverAsync(Order order, ClaimReply claim, string nonce)
-    {
-        if (claim.Raw is null || claim.State is not (ClaimValue.Single or "failed"))
-        {
-            return false;
-        }
-
-        try
-        {
-            if (claim.State == ClaimValue.Single)
-            {
-                var theirs = int.Parse(claim.Partitions, CultureInfo.InvariantCulture);
-                var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Fence, [_keys.Record(theirs, order.OrderId)], [claim.Nonce, _options.TtlSeconds]).ConfigureAwait(false))!;
-                var decidedTheirs = (string)reply[0]! != "fenced" && (string?)reply[1] != order.Fingerprint;
-                if (decidedTheirs)
-                {
-                    return false;
-                }
-            }
-
-            var home = _partitioner.HomeOf(order.OrderId);
-            var taken = await Db.ScriptEvaluateAsync(RedisScripts.Takeover, [_keys.Claim(home, order.OrderId)],
-                [claim.Raw, SingleClaim(order, nonce).Format(), _options.TtlSeconds]).ConfigureAwait(false);
-            return (int)taken == 1;
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Gives back what this attempt deducted in one partition. False if Redis could not confirm it.</summary>
-    private async Task<bool> TryVoidAsync(Order order, int partition, string nonce)
-    {
-        try
-        {
-            await RevertAsync(order.OrderId, partition, "void", nonce, Order.FingerprintOf(order.LinesIn(partition, _partitioner))).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            return false;
-        }
-    }
-
-    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, string nonce, string expectedLines, string fromLedger = "")
+    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, long epoch, string fromLedger = "")
     {
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Revert, _keys.PartitionKeys(partition, orderId),
-            [orderId, _options.TtlSeconds, kind, nonce, expectedLines, fromLedger]).ConfigureAwait(false))!;
+            [orderId, _options.TtlSeconds, kind, epoch, fromLedger]).ConfigureAwait(false))!;
         if ((string?)reply[0] == "lost")
         {
             throw new PartitionLostException(partition);
@@ -323,7 +409,10 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         return reply;
     }
 
-    private long Deadline() => _time.GetUtcNow().ToUnixTimeMilliseconds() + _options.TimeoutMilliseconds;
+    private static string EncodeResults(IEnumerable<LineResult> lines) =>
+        string.Join(',', lines.Select(l => $"{l.Sku} {l.Quantity} {l.Remaining}"));
 
-    private static string NewNonce() => Guid.NewGuid().ToString("N");
+    private static string PartitionText(int partition) => partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private long Deadline() => _time.GetUtcNow().ToUnixTimeMilliseconds() + _options.TimeoutMilliseconds;
 }

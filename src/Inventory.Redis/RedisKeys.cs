@@ -16,11 +16,14 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Journal(int partition) => Tag(partition) + ":journal";
 
-    /// <summary>What one partition decided for an order: deducted, cancelled, voided or fenced.</summary>
+    /// <summary>What one partition decided for an order: deducted, fenced or cancelled, at an epoch.</summary>
     public RedisKey Record(int partition, string orderId) => Tag(partition) + ":o:" + orderId;
 
-    /// <summary>The order's claim in its home partition: lines, partitions and, for multi-partition orders, state.</summary>
+    /// <summary>The order's claim in its home partition: state, epoch, lines, partitions.</summary>
     public RedisKey Claim(int home, string orderId) => Tag(home) + ":c:" + orderId;
+
+    /// <summary>Bloom filter of every order id ever claimed or cancelled with this home partition.</summary>
+    public RedisKey Seen(int home) => Tag(home) + ":seen";
 
     /// <summary>Multi-partition orders in flight, scored by attempt start, for the recovery sweep.</summary>
     public RedisKey Pending(int home) => Tag(home) + ":pending";

@@ -36,5 +36,12 @@ public sealed class RedisOptions
 
     public int DurableTimeoutMilliseconds { get; set; } = 200;
 
+    /// <summary>
+    /// Bits of each home partition's seen filter (a Bloom filter of every order id, 7 bits each), which sends an id
+    /// Redis forgot to SQL's ledger and keeps new ids off SQL. 2^23 bits (1 MiB per partition) hold about 870,000 ids
+    /// per partition at 1 % false positives; beyond that more new ids take the SQL path, still correctly.
+    /// </summary>
+    public long SeenFilterBits { get; set; } = 1L << 23;
+
     internal long TtlSeconds => (long)IdempotencyTtl.TotalSeconds;
 }

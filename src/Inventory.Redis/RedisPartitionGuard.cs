@@ -12,6 +12,7 @@ namespace Inventory.Redis;
 public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptions options)
 {
     private readonly RedisKeys _keys = new(options.KeyPrefix);
+    private readonly SeenFilter _seen = new(options.SeenFilterBits);
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -93,10 +94,37 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
             options.TtlSeconds,
         ]);
 
-    public Task RestoreClaimAsync(int home, string orderId, string state, int[] partitions, IReadOnlyList<OrderLine> lines)
+    /// <summary>Puts back the claim of an order SQL holds (restored: replays and cancels read the ledger's results).</summary>
+    public Task RestoreClaimAsync(int home, string orderId, bool cancelled, int[] partitions, IReadOnlyList<(OrderLine Line, long After)> results)
     {
-        var claim = new ClaimValue(state, "rebuilt", 0, string.Join(' ', partitions), Order.FingerprintOf(lines), Order.Encode(lines));
-        return Db.StringSetAsync(_keys.Claim(home, orderId), claim.Format(), options.IdempotencyTtl, When.NotExists);
+        var lines = results.Select(r => r.Line).ToList();
+        var args = new RedisValue[7 + SeenFilter.Hashes];
+        args[0] = cancelled ? "cancelled" : "deducted";
+        args[1] = Order.FingerprintOf(lines);
+        args[2] = Order.Encode(lines);
+        args[3] = string.Join(' ', partitions);
+        args[4] = string.Join(',', results.Select(r => $"{r.Line.Sku} {r.Line.Quantity} {r.After}"));
+        args[5] = cancelled ? "c" : "1";
+        args[6] = options.TtlSeconds;
+        _seen.Fill(orderId, args, 7);
+        return Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, orderId), _keys.Seen(home)], args);
+    }
+
+    /// <summary>Refills a lost home partition's seen filter with ids SQL holds, pipelined.</summary>
+    public async Task SeeAsync(int home, IEnumerable<string> orderIds)
+    {
+        var batch = Db.CreateBatch();
+        var sent = new List<Task>();
+        foreach (var id in orderIds)
+        {
+            foreach (var offset in _seen.Offsets(id))
+            {
+                sent.Add(batch.StringSetBitAsync(_keys.Seen(home), (long)offset, true));
+            }
+        }
+
+        batch.Execute();
+        await Task.WhenAll(sent).ConfigureAwait(false);
     }
 
     public Task<long> JournalLengthAsync(int partition) => Db.StreamLengthAsync(_keys.Journal(partition));

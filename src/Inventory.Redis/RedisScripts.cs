@@ -5,20 +5,20 @@ namespace Inventory.Redis;
 /// <summary>The Lua scripts, loaded once from embedded .lua files. StackExchange.Redis sends EVALSHA once a server knows them.</summary>
 internal static class RedisScripts
 {
-    public static readonly string Deduct = Load("deduct");
-    public static readonly string Fence = Load("fence");
-    public static readonly string Revert = Load("revert");
     public static readonly string Claim = Load("claim");
-    public static readonly string Transition = Load("transition");
-    public static readonly string Takeover = Load("takeover");
-    public static readonly string Tombstone = Load("tombstone");
-    public static readonly string Recover = Load("recover");
+    public static readonly string Rebind = Load("rebind");
+    public static readonly string Fence = Load("fence");
+    public static readonly string Deduct = Load("deduct");
+    public static readonly string Settle = Load("settle");
+    public static readonly string Cancel = Load("cancel");
+    public static readonly string Revert = Load("revert");
     public static readonly string SetStock = Load("set_stock");
     public static readonly string Adjust = Load("adjust");
     public static readonly string Snapshot = Load("snapshot");
     public static readonly string Reconcile = Load("reconcile");
     public static readonly string RestoreStock = Load("restore_stock");
     public static readonly string RestoreRecord = Load("restore_record");
+    public static readonly string RestoreClaim = Load("restore_claim");
 
     private static string Load(string name)
     {

@@ -11,7 +11,7 @@ internal enum SlotStatus
     UnknownSku,
     Conflict,
     Cancelled,
-    /// <summary>A back-check fenced this attempt: it did not deduct and never will.</summary>
+    /// <summary>A fence at this epoch or above: the claim moved on (rebound or aborted); nothing was deducted.</summary>
     Fenced,
     /// <summary>The script ran after its deadline and did nothing.</summary>
     Expired,
@@ -86,49 +86,48 @@ internal sealed record SlotReply(
 
 internal enum ClaimStatus
 {
-    New,
-    Same,
-    /// <summary>A multi-partition order taken over by this attempt (it was pending or failed).</summary>
-    Attempt,
-    Tomb,
+    /// <summary>Deduct at the epoch given.</summary>
+    Go,
+    /// <summary>A committed multi-partition order, or one restored from SQL.</summary>
+    Deducted,
+    /// <summary>Open with other lines: fence them at the epoch, then rebind.</summary>
+    Rebind,
     Conflict,
+    Cancelled,
+    /// <summary>An abort is rolling this order back; a retry later reopens it.</summary>
+    Busy,
+    /// <summary>Absent, but the seen filter may know the id: SQL decides.</summary>
+    Seen,
+    /// <summary>The home partition lost its data and is being rebuilt.</summary>
+    Lost,
+    /// <summary>Redis did not answer.</summary>
     Unknown,
 }
 
-internal sealed record ClaimReply(ClaimStatus Status, string State = "", string Partitions = "", string Nonce = "", string Lines = "", string? Raw = null)
+internal sealed record ClaimReply(ClaimStatus Status, long Epoch = 0, string Fingerprint = "", int[]? Partitions = null, bool Restored = false)
 {
     public static readonly ClaimReply Unknown = new(ClaimStatus.Unknown);
-
-    /// <summary>Interprets the previous value a single-partition claim's SET NX GET returned.</summary>
-    public static ClaimReply FromPrevious(string? previous, string fingerprint, string nonce)
-    {
-        if (ClaimValue.Parse(previous) is not { } claim || claim.Nonce == nonce)
-        {
-            return new ClaimReply(ClaimStatus.New);
-        }
-
-        if (claim.State == "tomb")
-        {
-            return new ClaimReply(ClaimStatus.Tomb, "tomb");
-        }
-
-        return claim.Fingerprint == fingerprint
-            ? new ClaimReply(ClaimStatus.Same, claim.State)
-            : new ClaimReply(ClaimStatus.Conflict, claim.State, claim.Partitions, claim.Nonce, claim.Lines, previous);
-    }
 
     public static ClaimReply Parse(RedisResult result)
     {
         var reply = (RedisResult[])result!;
         string At(int i) => reply.Length > i ? (string?)reply[i] ?? "" : "";
+        long Epoch() => long.Parse(At(1), CultureInfo.InvariantCulture);
         return At(0) switch
         {
-            "new" => new ClaimReply(ClaimStatus.New),
-            "same" => new ClaimReply(ClaimStatus.Same, At(1)),
-            "attempt" => new ClaimReply(ClaimStatus.Attempt, At(1)),
-            "tomb" => new ClaimReply(ClaimStatus.Tomb, "tomb"),
-            "conflict" => new ClaimReply(ClaimStatus.Conflict, At(1), At(2), At(3), At(4)),
+            "go" => new ClaimReply(ClaimStatus.Go, Epoch()),
+            "deducted" => new ClaimReply(ClaimStatus.Deducted, Epoch(), Restored: At(2) == "1"),
+            "rebind" => new ClaimReply(ClaimStatus.Rebind, Epoch(), At(2), PartitionList(At(3))),
+            "conflict" => new ClaimReply(ClaimStatus.Conflict),
+            "cancelled" => new ClaimReply(ClaimStatus.Cancelled),
+            "busy" => new ClaimReply(ClaimStatus.Busy),
+            "seen" => new ClaimReply(ClaimStatus.Seen),
+            "lost" => new ClaimReply(ClaimStatus.Lost),
+            "moved" => new ClaimReply(ClaimStatus.Unknown),
             _ => throw new InvalidOperationException($"Unexpected claim reply '{At(0)}'."),
         };
     }
+
+    public static int[] PartitionList(string partitions) =>
+        partitions.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
 }

@@ -56,7 +56,7 @@ public static class InventoryServiceCollectionExtensions
         });
         services.AddSingleton(sp => new RedisInventoryStore(
             sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions, sp.GetRequiredService<Partitioner>(),
-            sp.GetRequiredService<JournalActivity>(), sp.GetRequiredService<TimeProvider>())
+            sp.GetRequiredService<JournalActivity>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOrderLedger>())
         {
             CrashAfterFirstPartition = configuration.GetValue<bool>("Inventory:Faults:CrashAfterFirstPartition"),
         });

@@ -171,16 +171,24 @@ public sealed partial class RedisRecovery(
         }
     }
 
-    /// <summary>Orders SQL holds within the idempotency TTL get their records back, so replays stay replays.</summary>
+    /// <summary>
+    /// Every order id SQL holds whose home partition was lost goes back into the seen filter (so an id Redis forgot
+    /// is still sent to SQL); orders within the idempotency TTL also get their records and claims back.
+    /// </summary>
     private async Task RestoreOrdersAsync(HashSet<int> lost, CancellationToken cancellationToken)
     {
         var since = (time.GetUtcNow() - redisOptions.IdempotencyTtl).UtcDateTime;
-        var rows = new List<LedgerRow>();
+        var recent = new List<LedgerRow>();
         var (afterSku, afterSeq) = ("", 0L);
         while (true)
         {
-            var page = await ledger!.GetOrderRowsSinceAsync(since, afterSku, afterSeq, 5000, cancellationToken).ConfigureAwait(false);
-            rows.AddRange(page);
+            var page = await ledger!.GetOrderRowsSinceAsync(DateTime.MinValue, afterSku, afterSeq, 5000, cancellationToken).ConfigureAwait(false);
+            foreach (var home in page.Select(r => r.ReferenceId).Distinct(StringComparer.Ordinal).GroupBy(partitioner.HomeOf).Where(g => lost.Contains(g.Key)))
+            {
+                await guard.SeeAsync(home.Key, home).ConfigureAwait(false);
+            }
+
+            recent.AddRange(page.Where(r => r.JournalAt >= since));
             if (page.Count < 5000)
             {
                 break;
@@ -189,7 +197,7 @@ public sealed partial class RedisRecovery(
             (afterSku, afterSeq) = (page[^1].Sku, page[^1].Seq);
         }
 
-        foreach (var order in rows.GroupBy(r => r.ReferenceId, StringComparer.Ordinal))
+        foreach (var order in recent.GroupBy(r => r.ReferenceId, StringComparer.Ordinal))
         {
             // Per SKU, the latest row says where the order stands: deducted, cancelled, or voided (not an order).
             var latest = order.GroupBy(r => r.Sku, StringComparer.Ordinal).Select(g => g.OrderBy(r => r.Seq).ToList()).ToList();
@@ -218,8 +226,8 @@ public sealed partial class RedisRecovery(
             if (lost.Contains(home))
             {
                 var partitions = lines.Select(l => partitioner.PartitionOf(l.Line.Sku)).Distinct().Order().ToArray();
-                var state = partitions.Length == 1 ? "single" : cancelled ? "cancelled" : "deducted";
-                await guard.RestoreClaimAsync(home, order.Key, state, partitions, lines.Select(l => l.Line).ToList()).ConfigureAwait(false);
+                var results = lines.Select(l => (l.Line, cancelled ? l.RestockAfter ?? 0 : l.After)).ToList();
+                await guard.RestoreClaimAsync(home, order.Key, cancelled, partitions, results).ConfigureAwait(false);
             }
         }
     }

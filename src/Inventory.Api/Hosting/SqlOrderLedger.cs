@@ -25,17 +25,27 @@ public sealed class SqlOrderLedger(ILedgerReader ledger) : IOrderLedger
     public async Task<OrderView?> FindAsync(string orderId, CancellationToken cancellationToken = default)
     {
         var rows = await ledger.FindByReferenceAsync(orderId, cancellationToken).ConfigureAwait(false);
-        // A voided attempt (conflict or failed multi-partition order) nets to nothing: it is not an order.
+        // Per SKU the latest row says where the order stands: a deduct stands (even after an earlier void), a
+        // cancel restocked it, a void (an aborted attempt) leaves nothing.
         var standing = rows.GroupBy(r => r.Sku, StringComparer.Ordinal)
-            .Where(g => g.Any(r => r.Kind == ChangeKinds.Deduct) && !g.Any(r => r.Kind == ChangeKinds.Void))
-            .Select(g => (Line: new OrderLine(g.Key, -g.Where(r => r.Kind == ChangeKinds.Deduct).Sum(r => r.Delta)), Cancelled: g.Any(r => r.Kind == ChangeKinds.Cancel)))
+            .Select(g => g.OrderBy(r => r.Seq).ToList())
+            .Where(g => g[^1].Kind is ChangeKinds.Deduct or ChangeKinds.Cancel && g.Any(r => r.Kind == ChangeKinds.Deduct))
+            .Select(g =>
+            {
+                var deduct = g.Last(r => r.Kind == ChangeKinds.Deduct);
+                var restock = g[^1].Kind == ChangeKinds.Cancel ? g[^1] : null;
+                return (Deducted: new LineResult(deduct.Sku, -deduct.Delta, deduct.AvailableAfter), Restock: restock);
+            })
             .ToList();
         if (standing.Count == 0)
         {
             return null;
         }
 
-        var state = standing.All(s => s.Cancelled) ? OrderState.Cancelled : OrderState.Deducted;
-        return new OrderView(orderId, state, standing.Select(s => s.Line).ToList(), true);
+        var cancelled = standing.All(s => s.Restock is not null);
+        return new OrderView(orderId, cancelled ? OrderState.Cancelled : OrderState.Deducted,
+            standing.Select(s => new OrderLine(s.Deducted.Sku, s.Deducted.Quantity)).ToList(), true,
+            standing.Select(s => s.Deducted).ToList(),
+            cancelled ? standing.Select(s => new LineResult(s.Deducted.Sku, s.Deducted.Quantity, s.Restock!.AvailableAfter)).ToList() : null);
     }
 }

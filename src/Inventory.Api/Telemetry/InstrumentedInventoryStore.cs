@@ -49,13 +49,6 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
         return outcome;
     }
 
-    public async Task<CancelOutcome> CancelFromLedgerAsync(string orderId, IReadOnlyList<OrderLine> lines, CancellationToken cancellationToken = default)
-    {
-        var outcome = await TimeAsync("cancel_from_ledger", () => inner.CancelFromLedgerAsync(orderId, lines, cancellationToken), o => o.Status == CancelStatus.Unknown).ConfigureAwait(false);
-        Log(outcome);
-        return outcome;
-    }
-
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         TimeAsync("get_stock", () => inner.GetStockAsync(skus, cancellationToken));
 

@@ -17,19 +17,14 @@ public interface IInventoryStore : IHealthContributor
 
     Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default);
 
-    /// <summary>Cancels an order Redis has forgotten (its records expired) but SQL's ledger holds, restocking these lines once.</summary>
-    Task<CancelOutcome> CancelFromLedgerAsync(string orderId, IReadOnlyList<OrderLine> lines, CancellationToken cancellationToken = default);
-
     Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default);
 
     Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default);
 
     Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default);
 
-    /// <summary>Finishes nothing and rolls back multi-partition orders whose process died midway. Returns how many.</summary>
+    /// <summary>Rolls back multi-partition orders whose process died midway (aborts and voids them). Returns how many.</summary>
     Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default);
-
-
 }
 
 public sealed record DependencyHealth(string Name, bool Healthy, string Detail);

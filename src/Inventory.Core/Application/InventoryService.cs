@@ -105,20 +105,9 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
         }
     }
 
-    private async Task<CancelOutcome> CancelCoreAsync(string orderId, CancellationToken cancellationToken)
-    {
-        var outcome = await store.CancelAsync(orderId, cancellationToken).ConfigureAwait(false);
-        if (outcome.Status != CancelStatus.NotFound)
-        {
-            return outcome;
-        }
-
-        // Returns come weeks later: if Redis forgot the order but SQL holds its deduction, restock from the ledger.
-        var remembered = await ledger.FindAsync(orderId, cancellationToken).ConfigureAwait(false);
-        return remembered is not null
-            ? await store.CancelFromLedgerAsync(orderId, remembered.Lines, cancellationToken).ConfigureAwait(false)
-            : outcome;
-    }
+    /// <summary>The store asks SQL's ledger itself for an id Redis forgot, so a cancel restocks once, ever.</summary>
+    private Task<CancelOutcome> CancelCoreAsync(string orderId, CancellationToken cancellationToken) =>
+        store.CancelAsync(orderId, cancellationToken);
 
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         store.GetStockAsync(skus, cancellationToken);

@@ -37,7 +37,15 @@ public enum OrderState
     Pending,
 }
 
-public sealed record OrderView(string OrderId, OrderState State, IReadOnlyList<OrderLine> Lines, bool Persisted);
+/// <param name="Deducted">From SQL's ledger: each line with the stock right after it was deducted (the original answer).</param>
+/// <param name="Restocked">From SQL's ledger, for a cancelled order: each line with the stock right after its restock.</param>
+public sealed record OrderView(
+    string OrderId,
+    OrderState State,
+    IReadOnlyList<OrderLine> Lines,
+    bool Persisted,
+    IReadOnlyList<LineResult>? Deducted = null,
+    IReadOnlyList<LineResult>? Restocked = null);
 
 public enum CancelStatus
 {

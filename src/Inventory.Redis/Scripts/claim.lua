@@ -1,50 +1,73 @@
 #!lua
--- Claims a multi-partition order id in its home partition with intent (state pending). Single-partition orders
--- claim with a plain SET NX GET instead (see ClaimValue); both share one string format:
--- state|nonce|startMs|partitions|fingerprint|lines
--- KEYS: claim, pending
--- ARGV: orderId, fingerprint, encodedLines, partitions, nonce, ttlSeconds
-local function split(s)
-  local parts, from = {}, 1
-  while true do
-    local at = string.find(s, '|', from, true)
-    if not at then
-      parts[#parts + 1] = string.sub(s, from)
-      return parts
-    end
-    parts[#parts + 1] = string.sub(s, from, at - 1)
-    from = at + 1
-  end
-end
-
+-- Binds an order id to its lines in the id's home partition before anything is deducted (docs/redis-keys.md).
+-- Replies: {'go', epoch} deduct at this epoch; {'deducted', epoch, restored} a committed (or restored) order;
+-- {'rebind', epoch, fingerprint, partitions} the id is open with other lines: fence them, then rebind.lua;
+-- {'conflict'}; {'cancelled'}; {'busy'} an abort is rolling this order back; {'seen'} absent, but the seen filter
+-- may know the id: ask SQL; {'lost'} the home partition lost its data.
+-- KEYS: claim, pending, seen filter, home marker
+-- ARGV: orderId, fingerprint, lines, partitions, multi ('1'|'0'), ttlSeconds, mode ('new'|'force'), bit offsets...
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local function attempt()
-  redis.call('SET', KEYS[1], 'pending|' .. ARGV[5] .. '|' .. now .. '|' .. ARGV[4] .. '|' .. ARGV[2] .. '|' .. ARGV[3], 'EX', ARGV[6])
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  return {'lost'}
 end
 
-local current = redis.call('GET', KEYS[1])
-if not current then
-  attempt()
-  return {'new'}
-end
-local c = split(current)
-local st = c[1]
-if st == 'tomb' then
-  return {'tomb'}
-end
-if c[5] ~= ARGV[2] then
-  -- a failed attempt is not remembered, so its id is free again
-  if st == 'failed' then
-    attempt()
-    return {'new'}
+local multi = ARGV[5] == '1'
+local function open(epoch)
+  redis.call('HSET', KEYS[1], 'st', 'open', 'e', epoch, 'fp', ARGV[2], 'ln', ARGV[3], 'pt', ARGV[4], 't', now, 'r', '')
+  redis.call('HDEL', KEYS[1], 'res')
+  redis.call('EXPIRE', KEYS[1], ARGV[6])
+  if multi then
+    redis.call('ZADD', KEYS[2], now, ARGV[1])
+  else
+    redis.call('ZREM', KEYS[2], ARGV[1])
   end
-  return {'conflict', st, c[4], c[2], c[6]}
+  return {'go', tostring(epoch)}
 end
-if st == 'pending' or st == 'failed' then
-  -- This attempt takes the order over: a fresh nonce and start time hold off the recovery sweep while it runs.
-  attempt()
-  return {'attempt', st}
+
+local c = redis.call('HMGET', KEYS[1], 'st', 'e', 'fp', 'pt', 'r')
+local st = c[1]
+if not st then
+  if ARGV[7] == 'new' then
+    local known = true
+    for i = 8, #ARGV do
+      if redis.call('GETBIT', KEYS[3], ARGV[i]) == 0 then
+        known = false
+        break
+      end
+    end
+    if known then
+      return {'seen'}
+    end
+  end
+  for i = 8, #ARGV do
+    redis.call('SETBIT', KEYS[3], ARGV[i], 1)
+  end
+  return open(1)
 end
-return {'same', st}
+
+local epoch = tonumber(c[2])
+if st == 'tomb' or st == 'cancelled' then
+  return {'cancelled'}
+end
+if c[3] == ARGV[2] then
+  if st == 'open' then
+    if multi then
+      -- a live attempt holds off the recovery sweep
+      redis.call('HSET', KEYS[1], 't', now)
+      redis.call('ZADD', KEYS[2], now, ARGV[1])
+    end
+    return {'go', tostring(epoch)}
+  elseif st == 'deducted' then
+    return {'deducted', tostring(epoch), c[5] or ''}
+  elseif st == 'aborting' then
+    return {'busy'}
+  end
+  return open(epoch + 1)
+end
+if st == 'aborted' then
+  return open(epoch + 1)
+elseif st == 'open' then
+  return {'rebind', tostring(epoch), c[3], c[4]}
+end
+return {'conflict'}

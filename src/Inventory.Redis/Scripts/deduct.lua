@@ -2,7 +2,8 @@
 -- Checks and deducts every line of one order that lives in this partition, or none of them.
 -- Nothing is written unless every line fits, so stock never dips below zero, not even for a moment.
 -- KEYS: stock, seq, journal, record, partition marker
--- ARGV: orderId, nonce, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs
+-- ARGV: orderId, epoch, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs
+-- Only sent after claim.lua answered 'go' with this epoch (docs/redis-keys.md, rules 1-3).
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
@@ -11,7 +12,7 @@ if redis.call('EXISTS', KEYS[5]) == 0 then
   return {'lost'}
 end
 
-local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'f')
+local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'e')
 local st = record[1]
 if st == 'deducted' then
   if record[2] ~= ARGV[5] then
@@ -20,11 +21,8 @@ if st == 'deducted' then
   return {'deducted', record[3], '1'}
 elseif st == 'cancelled' then
   return {'cancelled'}
-elseif st then
-  -- fenced or voided: the attempts named in the fence may never land; a fresh attempt may
-  if string.find(record[4] or '', ' ' .. ARGV[2] .. ' ', 1, true) then
-    return {'fenced'}
-  end
+elseif st == 'fenced' and tonumber(ARGV[2]) <= tonumber(record[4]) then
+  return {'fenced'}
 end
 
 -- A command stuck in a paused connection must not land after its caller was told something else.
@@ -78,6 +76,6 @@ for i = 1, lines do
   result[i] = sku .. ' ' .. quantity .. ' ' .. left
 end
 result = table.concat(result, ',')
-redis.call('HSET', KEYS[4], 'st', 'deducted', 'ln', ARGV[5], 'res', result, 't', now)
+redis.call('HSET', KEYS[4], 'st', 'deducted', 'e', ARGV[2], 'ln', ARGV[5], 'res', result, 't', now)
 redis.call('EXPIRE', KEYS[4], ARGV[4])
 return {'deducted', result, '0', id}

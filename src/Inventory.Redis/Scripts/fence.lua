@@ -1,19 +1,17 @@
 #!lua
--- Back-check after an unknown outcome: report what this partition decided for the order, and if it decided
--- nothing yet, make sure the attempt named by the nonce never will.
--- KEYS: record
--- ARGV: nonce, ttlSeconds
-local st = redis.call('HGET', KEYS[1], 'st')
-if st == 'deducted' or st == 'cancelled' then
-  return {st, redis.call('HGET', KEYS[1], 'ln'), redis.call('HGET', KEYS[1], 'res')}
+-- Before other lines take an open id: makes sure no deduction at this epoch or below ever lands in this partition.
+-- Replies {'deducted'} if one already did (the id is taken), {'cancelled'}, or {'fenced'}.
+-- KEYS: record, partition marker
+-- ARGV: epoch, ttlSeconds
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  return {'lost'}
 end
-local fence = redis.call('HGET', KEYS[1], 'f') or ' '
-if not string.find(fence, ' ' .. ARGV[1] .. ' ', 1, true) then
-  fence = fence .. ARGV[1] .. ' '
+local r = redis.call('HMGET', KEYS[1], 'st', 'e')
+if r[1] == 'deducted' or r[1] == 'cancelled' then
+  return {r[1]}
 end
-redis.call('HSET', KEYS[1], 'f', fence)
-if not st then
-  redis.call('HSET', KEYS[1], 'st', 'fenced')
+if not r[1] or tonumber(r[2]) < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'st', 'fenced', 'e', ARGV[1])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {'fenced'}

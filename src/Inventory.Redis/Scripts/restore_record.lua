@@ -1,10 +1,11 @@
 #!lua
--- Rebuild after data loss: puts back an order's partition record from SQL's ledger, so a replay stays a replay.
+-- Rebuild after data loss: puts back an order's partition record from SQL's ledger, so a replay stays a replay
+-- and a cancel restocks once. Epoch 1, as its restored claim.
 -- KEYS: record
 -- ARGV: state, lines fingerprint, result, cancel result, ttlSeconds
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
-redis.call('HSET', KEYS[1], 'st', ARGV[1], 'ln', ARGV[2], 'res', ARGV[3], 'cres', ARGV[4], 't', 0)
+redis.call('HSET', KEYS[1], 'st', ARGV[1], 'e', 1, 'ln', ARGV[2], 'res', ARGV[3], 'cres', ARGV[4], 't', 0)
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 return 1

@@ -1,41 +1,40 @@
 #!lua
--- Gives back what one partition deducted for an order, exactly once: a customer's cancel ('cancel') or the
--- compensation of an attempt that must not stand ('void'). A partition with nothing deducted is marked so that
--- a deduction arriving later is refused (cancel) or the voided attempt can never land (void).
+-- Gives back what one partition deducted for an order, exactly once: a customer's cancel ('cancel', final: the
+-- record becomes cancelled and refuses every later deduction) or the abort of a multi-partition attempt ('void':
+-- only a deduction at this epoch; the record becomes fenced at it, so no deduction of the epoch lands later).
 -- KEYS: stock, seq, journal, record, partition marker
--- ARGV: orderId, ttlSeconds, kind ('cancel' | 'void'), nonce to fence (or ''), expected lines (or ''),
---       lines to restock when the record expired but SQL's ledger holds the deduction (or '')
+-- ARGV: orderId, ttlSeconds, kind ('cancel' | 'void'), epoch (void), lines to restock when the record is gone but
+--       SQL's ledger holds the deduction (cancel of a restored claim, or '')
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local final = ARGV[3] == 'cancel' and 'cancelled' or 'voided'
-
--- A partition whose marker vanished lost its data (restart without persistence, replaced node): refuse until rebuilt.
 if redis.call('EXISTS', KEYS[5]) == 0 then
   return {'lost'}
 end
 
-if ARGV[4] ~= '' then
-  local fence = redis.call('HGET', KEYS[4], 'f') or ' '
-  if not string.find(fence, ' ' .. ARGV[4] .. ' ', 1, true) then
-    redis.call('HSET', KEYS[4], 'f', fence .. ARGV[4] .. ' ')
-  end
+local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres')
+local st = r[1]
+local cancel = ARGV[3] == 'cancel'
+if st == 'cancelled' then
+  return {'cancelled', r[4] or ''}
 end
 
-local st = redis.call('HGET', KEYS[4], 'st')
-if st == 'cancelled' or (st == 'voided' and final == 'voided') then
-  redis.call('EXPIRE', KEYS[4], ARGV[2])
-  return {st, redis.call('HGET', KEYS[4], 'cres') or ''}
-end
 local deducted
-if st == 'deducted' then
-  if ARGV[5] ~= '' and redis.call('HGET', KEYS[4], 'ln') ~= ARGV[5] then
-    return {'mismatch'}
+if cancel then
+  if st == 'deducted' then
+    deducted = r[3]
+  elseif not st and ARGV[5] ~= '' then
+    deducted = ARGV[5]
   end
-  deducted = redis.call('HGET', KEYS[4], 'res')
-elseif not st and ARGV[6] ~= '' then
-  deducted = ARGV[6]
-else
-  redis.call('HSET', KEYS[4], 'st', final)
+elseif st == 'deducted' and r[2] == ARGV[4] then
+  deducted = r[3]
+end
+
+if not deducted then
+  if cancel then
+    redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', '')
+  elseif st ~= 'deducted' and (not st or tonumber(r[2]) < tonumber(ARGV[4])) then
+    redis.call('HSET', KEYS[4], 'st', 'fenced', 'e', ARGV[4])
+  end
   redis.call('EXPIRE', KEYS[4], ARGV[2])
   return {'none'}
 end
@@ -50,6 +49,10 @@ for entry in string.gmatch(deducted, '[^,]+') do
   result[#result + 1] = sku .. ' ' .. quantity .. ' ' .. left
 end
 result = table.concat(result, ',')
-redis.call('HSET', KEYS[4], 'st', final, 'cres', result)
+if cancel then
+  redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', result)
+else
+  redis.call('HSET', KEYS[4], 'st', 'fenced', 'e', ARGV[4], 'cres', result)
+end
 redis.call('EXPIRE', KEYS[4], ARGV[2])
-return {final, result, id}
+return {ARGV[3], result, id}
