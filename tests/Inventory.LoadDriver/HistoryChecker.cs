@@ -309,7 +309,7 @@ public static class HistoryChecker
             {
                 lo[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Min(0, first.Delta) : 0;
                 hi[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0;
-                supply[sku] += applied != Tri.No ? Math.Max(0, first.Delta) : 0;
+                supply[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0;
             }
 
             var count = (rows.GetValueOrDefault((group.Key, sku)) ?? []).Count(r => r.Kind == "adjust");
@@ -333,7 +333,8 @@ public static class HistoryChecker
             Find(Anomaly.Other, row.AtMs, $"ledger {row.Sku}#{row.Seq} {row.Kind} {row.Delta:+0;-0} by '{row.Reference}' matches no request");
         }
 
-        // Below zero: in any ledger row, or acknowledged sales beyond every unit that was ever supplied.
+        // Below zero: in any ledger row, or acknowledged sales beyond every unit that was ever supplied (initial + adjustments,
+        // unknown restocks counted as applied): stock ends at initial + adjustments − sales, which may not be negative.
         foreach (var group in state.Ledger.Where(r => r.AvailableAfter < 0).GroupBy(r => r.Sku, StringComparer.Ordinal))
         {
             var row = group.First();
