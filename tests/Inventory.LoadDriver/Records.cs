@@ -9,6 +9,8 @@ namespace Inventory.LoadDriver;
 [JsonDerivedType(typeof(StockRecord), "stock")]
 [JsonDerivedType(typeof(OrderRecord), "order")]
 [JsonDerivedType(typeof(AdjustmentRecord), "adjustment")]
+[JsonDerivedType(typeof(HistoryOp), "op")]
+[JsonDerivedType(typeof(ResolutionRecord), "resolution")]
 public abstract record ClientRecord;
 
 /// <summary>A SKU the driver stocked with PUT before the load (its first and only absolute set).</summary>

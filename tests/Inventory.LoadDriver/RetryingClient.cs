@@ -11,6 +11,9 @@ namespace Inventory.LoadDriver;
 /// </summary>
 public sealed class RetryingClient(HttpClient http, TimeSpan requestTimeout, TimeSpan giveUpAfter, Counters counters)
 {
+    /// <summary>Bodies are kept up to this many characters (a batch answer needs all of its items).</summary>
+    public int BodyLimit { get; init; } = 600;
+
     public async Task<Answer> SendAsync(Func<HttpRequestMessage> request, Random random, CancellationToken abort)
     {
         var started = JsonLines.NowMs();
@@ -33,12 +36,12 @@ public sealed class RetryingClient(HttpClient http, TimeSpan requestTimeout, Tim
                 if (final)
                 {
                     var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Contains("true");
-                    return new Answer(status, Trim(body), attempt, started, JsonLines.NowMs(), replayed, lastError);
+                    return new Answer(status, Trim(body, BodyLimit), attempt, started, JsonLines.NowMs(), replayed, lastError);
                 }
 
                 counters.Count(status == 429 ? "429" : $"{status}");
                 lastStatus = status;
-                lastBody = Trim(body);
+                lastBody = Trim(body, BodyLimit);
                 lastError = $"HTTP {status}";
                 if (response.Headers.RetryAfter?.Delta is { } delta)
                 {
@@ -98,7 +101,7 @@ public sealed class RetryingClient(HttpClient http, TimeSpan requestTimeout, Tim
         };
     }
 
-    private static string? Trim(string? body) => body is { Length: > 600 } ? body[..600] : body;
+    private static string? Trim(string? body, int limit) => body is { } b && b.Length > limit ? b[..limit] : body;
 }
 
 /// <summary>Thread-safe tallies of transient errors and retried statuses, printed at the end of a run.</summary>

@@ -4,7 +4,8 @@ using StackExchange.Redis;
 
 namespace Inventory.LoadDriver;
 
-public sealed record LedgerRow(string Sku, long Seq, string Kind, string Reference, long Delta, long AvailableAfter);
+/// <summary>One ledger row; <paramref name="AtMs"/> is the change's Redis time (journal_at), 0 where unknown.</summary>
+public sealed record LedgerRow(string Sku, long Seq, string Kind, string Reference, long Delta, long AvailableAfter, long AtMs = 0);
 
 /// <summary>A SKU as each store holds it; null where the store has no such SKU.</summary>
 public sealed record SkuState(long? RedisAvailable, long RedisSeq, long? SqlAvailable, long? SqlSeq, long LedgerRows, long LedgerMaxSeq)
@@ -87,13 +88,13 @@ public sealed class StateReader : IAsyncDisposable
         await using var connection = new NpgsqlConnection(_sql);
         await connection.OpenAsync();
         await using (var command = new NpgsqlCommand(
-            "select sku, seq, kind, reference_id, delta, available_after from ledger where sku = any(@skus) order by sku, seq", connection))
+            "select sku, seq, kind, reference_id, delta, available_after, (extract(epoch from journal_at) * 1000)::bigint from ledger where sku = any(@skus) order by sku, seq", connection))
         {
             command.Parameters.AddWithValue("skus", skus.ToArray());
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                ledger.Add(new LedgerRow(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5)));
+                ledger.Add(new LedgerRow(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
             }
         }
 

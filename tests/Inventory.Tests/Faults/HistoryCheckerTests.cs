@@ -1,0 +1,197 @@
+using Inventory.LoadDriver;
+
+namespace Inventory.Tests.Faults;
+
+/// <summary>
+/// The history checker fed by hand: a clean history counts zero, each anomaly kind is detected and attributed to
+/// the fault active (or most recent) when its request was acknowledged, and unknown outcomes widen the model.
+/// </summary>
+public class HistoryCheckerTests
+{
+    private const string Pause = "pause-write 7002 3000ms";
+    private const string Kill = "kill-server";
+
+    // Two faults: a pause from 1 s to 4 s, a server kill at 10 s (0.5 s).
+    private static readonly FaultRecord[] Faults = [new(1_000, Pause, 3_000), new(10_000, Kill, 500)];
+
+    private static Answer At(int status, long finishedMs) => new(status, null, 1, finishedMs - 100, finishedMs, false, status == 0 ? "timeout" : null);
+
+    private static long _seq;
+
+    private static HistoryOp Deduct(string id, int status, long atMs, params (string Sku, long Quantity)[] lines) =>
+        new(++_seq, 0, "deduct", id, lines.Select(l => new LineRecord(l.Sku, l.Quantity)).ToList(), null, 0, At(status, atMs));
+
+    private static HistoryOp Cancel(string id, int status, long atMs, params (string Sku, long Quantity)[] lines) =>
+        new(++_seq, 0, "cancel", id, lines.Select(l => new LineRecord(l.Sku, l.Quantity)).ToList(), null, 0, At(status, atMs));
+
+    private static HistoryOp Adjust(string id, string sku, long delta, int status, long atMs) => new(++_seq, 1, "adjust", id, null, sku, delta, At(status, atMs));
+
+    /// <summary>
+    /// o1 sold during the pause; o2 refused; o3 (multi-SKU, batch) sold and cancelled twice (both 200) after the kill;
+    /// o4 unknown, resolved as deducted by GET; o5 sold before any fault and repeated (replay); adj1 restocks a.
+    /// </summary>
+    private static List<ClientRecord> Records() =>
+    [
+        new StockRecord("a", 10, true),
+        new StockRecord("b", 100, false),
+        Deduct("o1", 200, 2_000, ("a", 2)),
+        Deduct("o2", 409, 2_500, ("a", 50)),
+        new HistoryOp(++_seq, 2, "batch", "o3", [new("a", 1), new("b", 3), new("b", 1)], null, 0, At(200, 5_000)),
+        Cancel("o3", 200, 11_000),
+        Cancel("o3", 200, 11_200),
+        Deduct("o4", 0, 3_000, ("b", 5)),
+        Deduct("o4", 503, 6_000, ("b", 5)),
+        Deduct("o5", 200, 500, ("b", 1)),
+        Deduct("o5", 200, 700, ("b", 1)),
+        Adjust("adj1", "a", 5, 200, 6_500),
+        Adjust("adj1", "a", 5, 200, 6_600),
+        new ResolutionRecord("o4", 200, "deducted"),
+    ];
+
+    private static List<(string Sku, string Kind, string Reference, long Delta, long AtMs)> Changes() =>
+    [
+        ("a", "set", "", 10, 100), ("b", "set", "", 100, 100),
+        ("b", "deduct", "o5", -1, 450),
+        ("a", "deduct", "o1", -2, 1_900),
+        ("b", "deduct", "o4", -5, 2_800),
+        ("a", "deduct", "o3", -1, 4_900), ("b", "deduct", "o3", -4, 4_900),
+        ("a", "adjust", "adj1", 5, 6_400),
+        ("a", "cancel", "o3", 1, 10_900), ("b", "cancel", "o3", 4, 10_900),
+    ];
+
+    /// <summary>A ledger with consistent sequences and available_after; Redis and SQL equal to its end unless tampered.</summary>
+    private static SystemState State(IEnumerable<(string Sku, string Kind, string Reference, long Delta, long AtMs)> changes, Action<Dictionary<string, SkuState>>? tamper = null)
+    {
+        var ledger = new List<LedgerRow>();
+        var stock = new Dictionary<string, (long Available, long Seq)>();
+        foreach (var (sku, kind, reference, delta, atMs) in changes)
+        {
+            var (available, seq) = stock.GetValueOrDefault(sku);
+            stock[sku] = (available + delta, seq + 1);
+            ledger.Add(new LedgerRow(sku, seq + 1, kind, reference, delta, available + delta, atMs));
+        }
+
+        var skus = stock.ToDictionary(s => s.Key, s => new SkuState(s.Value.Available, s.Value.Seq, s.Value.Available, s.Value.Seq, s.Value.Seq, s.Value.Seq));
+        tamper?.Invoke(skus);
+        return new SystemState(skus, ledger, 0, 0);
+    }
+
+    private static HistoryReport Check(SystemState state, List<ClientRecord>? records = null) =>
+        HistoryChecker.Evaluate(records ?? Records(), Faults, state, TimeSpan.FromSeconds(1), seed: 42);
+
+    private static string Label(HistoryReport report, string fault) => report.FaultLabels.Single(l => l.Contains(fault, StringComparison.Ordinal));
+
+    [Fact]
+    public void A_clean_history_counts_zero_and_the_model_is_exact()
+    {
+        var report = Check(State(Changes()));
+
+        Assert.True(report.Passed, report.Table());
+        Assert.Empty(report.Findings);
+        Assert.Equal(2, report.ExactSkus);
+        Assert.Equal(5, report.Orders);
+        Assert.Equal(0, report.Unresolved);
+        Assert.Contains("seed 42", report.Table(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_outcome_may_have_deducted_or_not_until_get_resolves_it()
+    {
+        var records = Records().Where(r => r is not ResolutionRecord).ToList();
+        var deducted = Check(State(Changes()), records);
+        var notDeducted = Check(State(Changes().Where(c => c.Reference != "o4")), records);
+        var resolvedNotFound = Check(State(Changes().Where(c => c.Reference != "o4")), [.. records, new ResolutionRecord("o4", 404, null)]);
+        var resolvedWrong = Check(State(Changes()), [.. records, new ResolutionRecord("o4", 404, null)]);
+
+        Assert.True(deducted.Passed, deducted.Table());
+        Assert.True(notDeducted.Passed, notDeducted.Table());
+        Assert.Equal(1, deducted.Unresolved);
+        Assert.True(resolvedNotFound.Passed, resolvedNotFound.Table());
+        Assert.Equal(2, resolvedNotFound.ExactSkus);
+        Assert.False(resolvedWrong.Passed); // GET said unknown order, yet it deducted
+    }
+
+    [Fact]
+    public void An_acknowledged_sale_voided_later_is_lost_and_attributed_to_the_fault_active_at_its_acknowledgement()
+    {
+        var report = Check(State(Changes().Append(("a", "void", "o1", 2, 12_000))));
+
+        Assert.Equal(1, report.Count(Anomaly.LostSale));
+        Assert.Equal(1, report.Count(Anomaly.LostSale, Label(report, Pause)));
+        Assert.Equal(2, report.Count(Anomaly.PhantomUnits)); // the 2 units are back on the shelf
+        Assert.Equal(1, report.OutsideModel);
+        Assert.False(report.Passed);
+        Assert.Contains("acknowledged sale undone", report.Table(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_acknowledged_sale_missing_from_the_ledger_is_lost_and_one_acked_before_any_fault_says_so()
+    {
+        var report = Check(State(Changes().Where(c => c.Reference != "o5")));
+
+        Assert.Equal(1, report.Count(Anomaly.LostSale, HistoryReport.BeforeFaults));
+        Assert.Equal(1, report.Count(Anomaly.PhantomUnits));
+    }
+
+    [Fact]
+    public void An_order_deducted_twice_is_doubled_but_a_voided_attempt_before_the_sale_is_not()
+    {
+        var doubled = Check(State(Changes().Append(("b", "deduct", "o5", -1, 800))));
+        var voided = Check(State(Changes().Append(("a", "void", "o1", 2, 1_950)).Append(("a", "deduct", "o1", -2, 1_960))));
+
+        Assert.Equal(1, doubled.Count(Anomaly.Doubled));
+        Assert.Equal(1, doubled.Count(Anomaly.Doubled, HistoryReport.BeforeFaults));
+        Assert.False(doubled.Passed);
+        Assert.True(voided.Passed, voided.Table());
+    }
+
+    [Fact]
+    public void A_cancel_restocking_twice_is_a_repeated_restock_attributed_to_the_fault_before_its_acknowledgement()
+    {
+        var twice = Check(State(Changes().Append(("b", "cancel", "o3", 4, 11_100))));
+        var afterVoid = Check(State(Changes().Append(("a", "void", "o3", 1, 10_800))));
+
+        Assert.Equal(1, twice.Count(Anomaly.RepeatedRestock));
+        Assert.Equal(1, twice.Count(Anomaly.RepeatedRestock, Label(twice, Kill)));
+        Assert.Equal(4, twice.Count(Anomaly.PhantomUnits));
+        Assert.Equal(1, afterVoid.Count(Anomaly.RepeatedRestock));
+    }
+
+    [Fact]
+    public void Stock_below_zero_in_the_ledger_or_sales_beyond_supply_are_below_zero()
+    {
+        var negative = Check(State(Changes().Append(("a", "deduct", "o2", -50, 2_400))));
+        var records = Records();
+        records.Add(Deduct("o6", 200, 12_000, ("a", 20)));
+        var beyondSupply = Check(State(Changes()), records);
+
+        Assert.Equal(2, negative.Count(Anomaly.BelowZero)); // a ledger row and the end state
+        Assert.Equal(1, negative.Count(Anomaly.BelowZero, Label(negative, Pause)));
+        Assert.Equal(1, negative.Count(Anomaly.BelowZero, HistoryReport.EndState));
+        Assert.Contains(negative.Findings, f => f.Kind == Anomaly.Other && f.Text.Contains("refused", StringComparison.Ordinal));
+        Assert.Equal(1, beyondSupply.Count(Anomaly.BelowZero, Label(beyondSupply, Kill)));
+        Assert.Equal(1, beyondSupply.Count(Anomaly.LostSale));
+    }
+
+    [Fact]
+    public void Stock_above_the_model_is_phantom_and_redis_differing_from_sql_is_a_mismatch()
+    {
+        var phantom = Check(State(Changes(), s => s["b"] = s["b"] with { RedisAvailable = s["b"].RedisAvailable + 7, SqlAvailable = s["b"].SqlAvailable + 7 }));
+        var sqlBehind = Check(State(Changes(), s => s["a"] = s["a"] with { SqlAvailable = 99 }));
+
+        Assert.Equal(7, phantom.Count(Anomaly.PhantomUnits));
+        Assert.Equal(7, phantom.Count(Anomaly.PhantomUnits, HistoryReport.EndState));
+        Assert.Equal(0, phantom.RedisSqlMismatches);
+        Assert.Equal(1, sqlBehind.RedisSqlMismatches);
+        Assert.False(sqlBehind.Passed);
+    }
+
+    [Fact]
+    public void Lost_cancels_restocks_without_cancel_adjustments_applied_twice_and_stray_rows_are_other_anomalies()
+    {
+        Assert.Equal(1, Check(State(Changes().Where(c => !(c.Kind == "cancel" && c.Sku == "b")))).Count(Anomaly.Other) - 1); // + units below the model
+        Assert.Equal(1, Check(State(Changes().Append(("a", "cancel", "o1", 2, 3_000)))).Count(Anomaly.Other));
+        Assert.Equal(1, Check(State(Changes().Append(("a", "adjust", "adj1", 5, 6_450)))).Count(Anomaly.Other));
+        Assert.Equal(1, Check(State(Changes().Append(("b", "deduct", "nobody", -1, 3_000)))).Count(Anomaly.Other) - 1);
+    }
+}
