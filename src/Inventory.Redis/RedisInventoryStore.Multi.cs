@@ -50,11 +50,6 @@ public sealed partial class RedisInventoryStore
                 case "cancelled":
                     return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
                 case "open" or "deducted" when settled.Ok:
-                    if (!await ReplicatedAsync(order.Partitions).ConfigureAwait(false))
-                    {
-                        return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-                    }
-
                     var lines = MergeInOrder(order.Lines, slots.SelectMany(s => s.Reply.Lines));
                     return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, slots.All(s => s.Reply.Replayed));
                 default:

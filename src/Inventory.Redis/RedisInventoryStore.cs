@@ -46,8 +46,8 @@ public sealed partial class RedisInventoryStore : IInventoryStore
 
     private IDatabase Db => _redis.GetDatabase();
 
-    public Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default) =>
-        order.IsSinglePartition ? DeductSingleAsync(order, null) : DeductAcrossPartitionsAsync(order);
+    public async Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default) =>
+        await DurableAsync(order, await (order.IsSinglePartition ? DeductSingleAsync(order, null) : DeductAcrossPartitionsAsync(order)).ConfigureAwait(false)).ConfigureAwait(false);
 
     public async Task<IReadOnlyList<DeductionOutcome>> DeductManyAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken = default)
     {
@@ -82,9 +82,11 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         var outcomes = new Task<DeductionOutcome>[orders.Count];
         for (var i = 0; i < orders.Count; i++)
         {
-            outcomes[i] = deducts[i] is { } deduct ? CompleteSingleAsync(orders[i], deduct)
-                : replies[i] is { } reply ? DeductSingleAsync(orders[i], reply)
-                : DeductAcrossPartitionsAsync(orders[i]);
+            var order = orders[i];
+            var outcome = deducts[i] is { } deduct ? CompleteSingleAsync(order, deduct)
+                : replies[i] is { } reply ? DeductSingleAsync(order, reply)
+                : DeductAcrossPartitionsAsync(order);
+            outcomes[i] = DurableAfterAsync(order, outcome);
         }
 
         return await Task.WhenAll(outcomes).ConfigureAwait(false);
@@ -108,10 +110,50 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             {
                 return await FinishSingleAsync(order, slot).ConfigureAwait(false);
             }
+
+            if (slot.Status == SlotStatus.Fenced)
+            {
+                await ReopenAsync(order, step.Epoch).ConfigureAwait(false);
+            }
         }
 
         return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
     }
+
+    /// <summary>
+    /// A fence at the claim's own epoch in the only partition (left by other lines that timed out before they
+    /// rebound) proves nothing was deducted there: move the same lines to the next epoch, or the id stays stuck.
+    /// </summary>
+    private async Task ReopenAsync(Order order, long epoch)
+    {
+        try
+        {
+            await SendRebind(order, new ClaimReply(ClaimStatus.Rebind, epoch, order.Fingerprint)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            // the next claim round decides
+        }
+    }
+
+    /// <summary>
+    /// With durable acknowledgements on, a deduction is answered 200 only once a replica of every primary involved
+    /// (stock partitions and the claim's home) has the writes; otherwise 503 unknown, and the order stands.
+    /// </summary>
+    private async Task<DeductionOutcome> DurableAsync(Order order, DeductionOutcome outcome)
+    {
+        if (outcome.Status != DeductionStatus.Deducted || !_options.DurableAcknowledgements)
+        {
+            return outcome;
+        }
+
+        return await ReplicatedAsync(order.Partitions.Append(_partitioner.HomeOf(order.OrderId))).ConfigureAwait(false)
+            ? outcome
+            : DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+    }
+
+    private async Task<DeductionOutcome> DurableAfterAsync(Order order, Task<DeductionOutcome> outcome) =>
+        await DurableAsync(order, await outcome.ConfigureAwait(false)).ConfigureAwait(false);
 
     private async Task<DeductionOutcome> CompleteSingleAsync(Order order, Task<RedisResult> deduct)
     {
@@ -124,11 +166,6 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     private async Task<DeductionOutcome> FinishSingleAsync(Order order, SlotReply slot)
     {
         NoteAppended(order.Partitions[0], slot);
-        if (slot.Status == SlotStatus.Deducted && !await ReplicatedAsync(order.Partitions).ConfigureAwait(false))
-        {
-            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-        }
-
         return slot.Status == SlotStatus.Unknown
             ? await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown)
             : ToOutcome(order, slot);

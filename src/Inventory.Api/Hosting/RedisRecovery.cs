@@ -207,19 +207,26 @@ public sealed partial class RedisRecovery(
                 continue;
             }
 
-            var cancelled = standing.All(g => g[^1].Kind == Persistence.ChangeKinds.Cancel);
-            var lines = standing.Select(g =>
+            // A deduction older than the window whose cancel is inside it has no deduct row here: SQL answers for it.
+            var lines = standing.Where(g => g.Any(r => r.Kind == Persistence.ChangeKinds.Deduct)).Select(g =>
             {
                 var deduct = g.Last(r => r.Kind == Persistence.ChangeKinds.Deduct);
                 var restock = g.LastOrDefault(r => r.Kind == Persistence.ChangeKinds.Cancel && r.Seq > deduct.Seq);
                 return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter);
             }).ToList();
+            if (lines.Count == 0)
+            {
+                continue;
+            }
 
+            var cancelled = lines.All(l => l.RestockAfter is not null);
             foreach (var group in lines.GroupBy(l => partitioner.PartitionOf(l.Line.Sku)).Where(g => lost.Contains(g.Key)))
             {
-                await guard.RestoreRecordAsync(group.Key, order.Key, cancelled,
+                // Per partition: a cancel may have restocked one partition and not yet another.
+                var restocked = group.All(l => l.RestockAfter is not null);
+                await guard.RestoreRecordAsync(group.Key, order.Key, restocked,
                     group.Select(l => (l.Line, l.After)).ToList(),
-                    cancelled ? group.Select(l => (l.Line, l.RestockAfter ?? 0)).ToList() : []).ConfigureAwait(false);
+                    restocked ? group.Select(l => (l.Line, l.RestockAfter ?? 0)).ToList() : []).ConfigureAwait(false);
             }
 
             var home = partitioner.HomeOf(order.Key);

@@ -36,4 +36,6 @@ if st ~= 'cancelled' then
   redis.call('HSET', KEYS[1], 'st', 'cancelled')
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
+-- Remembered for a full TTL from the cancel, so SQL has the whole TTL to persist the restock before Redis forgets.
+redis.call('EXPIRE', KEYS[1], ARGV[2])
 return {'revert', c[2] or '', c[3] or '', c[4] or '', c[5] or ''}

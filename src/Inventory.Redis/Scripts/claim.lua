@@ -59,6 +59,9 @@ if c[3] == ARGV[2] then
     end
     return {'go', tostring(epoch)}
   elseif st == 'deducted' then
+    -- A write (nothing changes) so that a durable acknowledgement's WAIT on this connection covers the commit,
+    -- which another connection may have written moments ago.
+    redis.call('HSET', KEYS[1], 'st', 'deducted')
     return {'deducted', tostring(epoch), c[5] or ''}
   elseif st == 'aborting' then
     return {'busy'}

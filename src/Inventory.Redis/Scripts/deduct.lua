@@ -18,6 +18,9 @@ if st == 'deducted' then
   if record[2] ~= ARGV[5] then
     return {'conflict'}
   end
+  -- A write, though nothing changes: replication is one ordered stream, so a WAIT after this replay also covers the
+  -- original landing, which another connection may have written moments ago.
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
   return {'deducted', record[3], '1'}
 elseif st == 'cancelled' then
   return {'cancelled'}

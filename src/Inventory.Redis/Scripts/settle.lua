@@ -33,6 +33,11 @@ elseif action == 'abort' then
     redis.call('ZREM', KEYS[2], ARGV[1])
     return {'moved', st}
   end
+  -- Only multi-partition claims are in pending: a single-partition claim is never aborted, however stale the
+  -- sweep's snapshot of pending was (the id may have been reopened with single-partition lines since).
+  if not redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+    return {'moved', 'single'}
+  end
   if now - tonumber(c[3] or '0') < tonumber(ARGV[4]) then
     return {'moved', 'young'}
   end
