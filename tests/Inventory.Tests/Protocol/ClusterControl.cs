@@ -196,6 +196,18 @@ internal static class ProtocolCalls
         return status == HttpStatusCode.NotFound ? "404" : status != HttpStatusCode.OK ? $"http {(int)status}" : body!["status"]!.GetValue<string>();
     }
 
+    /// <summary>PUT /api/stock/{sku} as admin, retried while a node is paused (503).</summary>
+    public static async Task SetStockSettledAsync(this ServerProcess server, string sku, long available)
+    {
+        using var admin = server.CreateClient(ServerProcess.AdminKey);
+        var answer = await SettledAsync(async () =>
+        {
+            var response = await admin.PutAsync($"api/stock/{sku}", HttpCalls.Json(new { available }));
+            return (response.StatusCode, null, response);
+        }, TimeSpan.FromSeconds(30));
+        answer.Response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>Retries while the answer is 503 (another engineer may be pausing a node); returns the first other answer.</summary>
     public static async Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)> SettledAsync(
         Func<Task<(HttpStatusCode Status, JsonNode? Body, HttpResponseMessage Response)>> call, TimeSpan bound)

@@ -43,13 +43,13 @@ public class ExactlyOnceRegressionTests
         const long initial = 100;
         foreach (var sku in skus)
         {
-            await server.SetStockAsync(sku, initial);
+            await server.SetStockSettledAsync(sku, initial);
         }
 
         using var client = server.CreateClient();
         foreach (var order in orders)
         {
-            var first = await client.DeductAsync(order.Id, (order.Sku, order.Quantity));
+            var first = await ProtocolCalls.SettledAsync(() => client.DeductAsync(order.Id, (order.Sku, order.Quantity)), Settle);
             Assert.Equal(HttpStatusCode.OK, first.Status);
         }
 
@@ -78,7 +78,7 @@ public class ExactlyOnceRegressionTests
             }
 
             await cluster.WaitUntilWritableAsync(primary, Settle);
-            await AssertSoldExactlyOnceAsync(client, orders, skus, initial, $"after pausing {primary} for {pauseMilliseconds} ms (answers {string.Join(' ', answers)})");
+            await AssertSoldExactlyOnceAsync(client, orders, skus, initial, $"after pausing {primary} for {pauseMilliseconds} ms (retries over {stalled.ElapsedMilliseconds} ms: {string.Join(' ', answers)})");
         }
     }
 
@@ -95,13 +95,13 @@ public class ExactlyOnceRegressionTests
         var checker = new PersistenceChecker(cluster.Admin, cluster.Prefix, cluster.Partitioner.Count, database);
         var orderId = $"{cluster.Prefix}-cancel";
 
-        var deducted = await client.DeductAsync(orderId, lines);
+        var deducted = await ProtocolCalls.SettledAsync(() => client.DeductAsync(orderId, lines), Settle);
         Assert.Equal(HttpStatusCode.OK, deducted.Status);
         await AssertStockAsync(client, lines, 10 - 3, "after the deduction");
         await WaitUntilPersistedAsync(client, orderId);
         await cluster.WaitUntilForgottenAsync(orderId, lines.Select(l => l.Sku), Settle);
 
-        var cancel = await client.CancelAsync(orderId);
+        var cancel = await ProtocolCalls.SettledAsync(() => client.CancelAsync(orderId), Settle);
         Assert.Equal(HttpStatusCode.OK, cancel.Status);
         await AssertStockAsync(client, lines, 10, "after the first cancel");
 
@@ -132,7 +132,7 @@ public class ExactlyOnceRegressionTests
         using var client = server.CreateClient();
         var orderId = $"{cluster.Prefix}-retry";
 
-        var deducted = await client.DeductAsync(orderId, lines);
+        var deducted = await ProtocolCalls.SettledAsync(() => client.DeductAsync(orderId, lines), Settle);
         Assert.Equal(HttpStatusCode.OK, deducted.Status);
         await AssertStockAsync(client, lines, 7, "after the deduction");
         await WaitUntilPersistedAsync(client, orderId);
@@ -165,7 +165,7 @@ public class ExactlyOnceRegressionTests
         await server.StartAsync();
         foreach (var sku in skus)
         {
-            await server.SetStockAsync(sku, 10);
+            await server.SetStockSettledAsync(sku, 10);
         }
 
         return (cluster, server, skus.Select(s => (s, 3L)).ToArray());
