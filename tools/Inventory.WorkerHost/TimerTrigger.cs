@@ -28,22 +28,10 @@ internal sealed class TimerTrigger
         _log = log;
         var schedule = resolve(function.TriggerProperty("schedule") ?? throw new InvalidOperationException($"{function.Name} has no schedule"));
         Schedule = schedule;
-        _next = Parse(schedule);
+        _next = TimerSchedule.Parse(schedule);
     }
 
     public string Schedule { get; }
-
-    public static Func<DateTime, DateTime> Parse(string schedule)
-    {
-        if (TimeSpan.TryParse(schedule, CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero)
-        {
-            return now => now + interval;
-        }
-
-        var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        var cron = CrontabSchedule.Parse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
-        return cron.GetNextOccurrence;
-    }
 
     public async Task RunAsync(TimeProvider time, CancellationToken cancellationToken)
     {
@@ -85,5 +73,22 @@ internal sealed class TimerTrigger
         {
             _gate.Release();
         }
+    }
+}
+
+/// <summary>A timer trigger's schedule: an NCrontab expression (six fields with seconds, or five) or a TimeSpan interval.</summary>
+public static class TimerSchedule
+{
+    /// <summary>The next occurrence after a given time (UTC).</summary>
+    public static Func<DateTime, DateTime> Parse(string schedule)
+    {
+        if (schedule.Contains(':', StringComparison.Ordinal) && TimeSpan.TryParse(schedule, CultureInfo.InvariantCulture, out var interval) && interval > TimeSpan.Zero)
+        {
+            return now => now + interval;
+        }
+
+        var fields = schedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        var cron = CrontabSchedule.Parse(schedule, new CrontabSchedule.ParseOptions { IncludingSeconds = fields == 6 });
+        return cron.GetNextOccurrence;
     }
 }
