@@ -4,9 +4,10 @@ using Inventory.Tests.Infrastructure;
 
 namespace Inventory.Tests.Http;
 
-public sealed class ApiBehaviourTests(StandaloneServer fixture) : IClassFixture<StandaloneServer>
+/// <summary>The HTTP contract, run against every host of the API (see the subclasses).</summary>
+public abstract class ApiBehaviourTests(IApiHost server)
 {
-    private readonly ServerProcess _server = fixture.Server;
+    private readonly IApiHost _server = server;
 
     [Fact]
     public async Task Deduction_replay_conflict_get_and_cancel_through_http()
@@ -147,12 +148,15 @@ public sealed class ApiBehaviourTests(StandaloneServer fixture) : IClassFixture<
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("api/deductions/a")).StatusCode);
     }
 
+    private static string Sku(string stem) => $"{stem}-{Guid.NewGuid():N}"[..(stem.Length + 13)];
+}
+
+public sealed class ServerApiBehaviourTests(StandaloneServer fixture) : ApiBehaviourTests(fixture.Server), IClassFixture<StandaloneServer>
+{
     [Fact]
     public async Task No_op_baseline_route_exists_only_for_benchmarks()
     {
-        using var client = _server.CreateClient(null);
+        using var client = fixture.Server.CreateClient(null);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("bench/noop", HttpCalls.Json(new { }))).StatusCode);
     }
-
-    private static string Sku(string stem) => $"{stem}-{Guid.NewGuid():N}"[..(stem.Length + 13)];
 }

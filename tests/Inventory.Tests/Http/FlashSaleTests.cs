@@ -3,14 +3,15 @@ using Inventory.Tests.Infrastructure;
 
 namespace Inventory.Tests.Http;
 
-public abstract class FlashSaleTests(ServerFixture fixture)
+/// <summary>Concurrency and batch behaviour of the HTTP API, run against every host and Redis flavour.</summary>
+public abstract class FlashSaleTests(IApiHost server)
 {
     [Fact]
     public async Task Two_thousand_concurrent_orders_for_500_units_sell_exactly_500()
     {
         var sku = $"hot-{Guid.NewGuid():N}"[..20];
-        await fixture.Server.SetStockAsync(sku, 500);
-        using var client = fixture.Server.CreateClient();
+        await server.SetStockAsync(sku, 500);
+        using var client = server.CreateClient();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Task.Run(async () =>
         {
@@ -27,8 +28,8 @@ public abstract class FlashSaleTests(ServerFixture fixture)
     public async Task Batch_answers_each_order_as_the_single_route_would_in_request_order()
     {
         var sku = $"b-{Guid.NewGuid():N}"[..16];
-        await fixture.Server.SetStockAsync(sku, 3);
-        using var client = fixture.Server.CreateClient();
+        await server.SetStockAsync(sku, 3);
+        using var client = server.CreateClient();
 
         var (status, body, _) = await client.PostAsync("api/deductions/batch", new
         {
@@ -54,6 +55,6 @@ public abstract class FlashSaleTests(ServerFixture fixture)
     }
 }
 
-public sealed class StandaloneFlashSaleTests(StandaloneServer fixture) : FlashSaleTests(fixture), IClassFixture<StandaloneServer>;
+public sealed class StandaloneFlashSaleTests(StandaloneServer fixture) : FlashSaleTests(fixture.Server), IClassFixture<StandaloneServer>;
 
-public sealed class ClusterFlashSaleTests(ClusterServer fixture) : FlashSaleTests(fixture), IClassFixture<ClusterServer>;
+public sealed class ClusterFlashSaleTests(ClusterServer fixture) : FlashSaleTests(fixture.Server), IClassFixture<ClusterServer>;

@@ -28,7 +28,7 @@ public static class HttpCalls
         return (response.StatusCode, await ReadAsync(response));
     }
 
-    public static async Task SetStockAsync(this ServerProcess server, string sku, long available)
+    public static async Task SetStockAsync(this IApiHost server, string sku, long available)
     {
         using var admin = server.CreateClient(ServerProcess.AdminKey);
         var response = await admin.PutAsync($"api/stock/{sku}", Json(new { available }));

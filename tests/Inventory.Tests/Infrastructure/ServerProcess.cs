@@ -9,7 +9,7 @@ namespace Inventory.Tests.Infrastructure;
 /// The plain server as a real process on a loopback port, as users run it, so tests cross real HTTP and can
 /// kill it (-9) and start it again.
 /// </summary>
-public sealed class ServerProcess : IAsyncDisposable
+public sealed class ServerProcess : IApiHost, IAsyncDisposable
 {
     public const string FunctionKey = "test-function-key";
     public const string AdminKey = "test-admin-key";
