@@ -164,6 +164,7 @@ public sealed class DeductionTelemetryTests : IAsyncLifetime
         {
             ["Inventory:Redis:Configuration"] = TestEnvironment.Redis,
             ["Inventory:Redis:KeyPrefix"] = TestEnvironment.UniquePrefix("m"),
+            ["Inventory:Sql:Provider"] = "none",
             ["AzureWebJobsStorage"] = TestEnvironment.Storage,
         };
         if (throttled)
