@@ -24,6 +24,31 @@ public class LedgerContractTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_sequence_already_held_with_other_content_inserts_nothing_of_the_page_and_names_the_clash(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var sql = new InMemoryJournal(1);
+        await InsertAsync(db, [sql.Set("a", 10), sql.Deduct("o1", "a", 1), sql.Deduct("o2", "a", 1), sql.Set("b", 3)]);
+
+        // Redis lost o2 and handed its sequence to another order; "c" is new and would be fine on its own.
+        var redis = new InMemoryJournal(1);
+        var page = new[] { redis.Set("a", 10), redis.Deduct("o1", "a", 1), redis.Deduct("n1", "a", 2), redis.Set("c", 4) };
+        await using (var tx = await db.Store.BeginAsync())
+        {
+            var result = await tx.InsertLedgerAsync(1, page);
+            Assert.Equal(0, result.Inserted);
+            Assert.Equal([("a", 3L)], result.Divergent);
+            Assert.Equal([("a", 3L, 8L), ("b", 1L, 3L)], (await tx.GetLatestLedgerAsync(["a", "b", "missing"])).OrderBy(p => p.Sku, StringComparer.Ordinal).Select(p => (p.Sku, p.Seq, p.AvailableAfter)));
+            await tx.CommitAsync();
+        }
+
+        Assert.Equal(4, await db.Ledger.CountLedgerAsync());
+        // The same content under the same sequences (a retried page, a replica that had them) stays idempotent.
+        Assert.Equal(0, await InsertAsync(db, [redis.History[0], redis.History[1]]));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Ledger_rows_keep_every_field_of_the_journal_entry(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -241,9 +266,10 @@ public class LedgerContractTests
     private static async Task<int> InsertAsync(TestDatabase db, IReadOnlyList<JournalEntry> entries, long taskId = 1)
     {
         await using var tx = await db.Store.BeginAsync();
-        var inserted = await tx.InsertLedgerAsync(taskId, entries);
+        var result = await tx.InsertLedgerAsync(taskId, entries);
         await tx.CommitAsync();
-        return inserted;
+        Assert.False(result.Diverged);
+        return result.Inserted;
     }
 
     private static async Task<int> ApplyAsync(TestDatabase db, IReadOnlyCollection<string> skus)

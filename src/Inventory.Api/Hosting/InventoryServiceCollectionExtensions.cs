@@ -94,6 +94,7 @@ public static class InventoryServiceCollectionExtensions
             services.AddSingleton<IStockEventPublisher, StockEventPublisher>();
             services.AddInventorySql(configuration, sql => sql.PasswordProvider = EntraSqlPassword.For(configuration, sql));
             services.AddSingleton<IOrderLedger, SqlOrderLedger>();
+            services.AddSingleton<IPartitionBlocker, RedisPartitionBlocker>();
             services.AddSingleton<IHealthContributor, SqlHealth>();
             services.AddSingleton(configuration.GetSection("Inventory:Reconciliation").Get<ReconciliationOptions>() ?? new ReconciliationOptions());
             services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<RedisInventoryStore>(), sp.GetRequiredService<ILedgerReader>(),

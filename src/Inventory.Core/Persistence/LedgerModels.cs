@@ -53,3 +53,9 @@ public sealed record OrderLedgerLine
     public long LastSeq { get; init; }
     public long? Deducted { get; init; }
 }
+
+/// <summary>What a ledger insert did: rows new to the ledger, or, when Redis's history diverged from SQL's, nothing and the clashing keys.</summary>
+public sealed record LedgerInsertResult(int Inserted, IReadOnlyList<(string Sku, long Seq)> Divergent)
+{
+    public bool Diverged => Divergent.Count > 0;
+}
