@@ -38,7 +38,9 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<ILedgerReader>(),
             sp.GetRequiredService<IJournal>(),
             sp.GetRequiredService<TaskEngineOptions>(),
-            sp.GetService<IStockEventPublisher>()));
+            sp.GetService<IStockEventPublisher>(),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<IPartitionBlocker>()));
         services.AddSingleton(sp => sp.GetRequiredService<TaskEngine>().Wakeups);
         services.AddSingleton(sp => sp.GetRequiredService<TaskEngine>().Dispatcher);
         services.AddSingleton(sp => sp.GetRequiredService<TaskEngine>().StaleLeases);

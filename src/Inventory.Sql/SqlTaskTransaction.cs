@@ -55,10 +55,25 @@ internal sealed class SqlTaskTransaction : ITaskTransaction
         }
     }
 
-    public Task<int> InsertLedgerAsync(long taskId, IReadOnlyList<JournalEntry> entries, CancellationToken cancellationToken = default) =>
-        entries.Count == 0
-            ? Task.FromResult(0)
-            : _connection.ExecuteAsync(Command(Sql.Get(Statements.LedgerInsert), new { task_id = taskId, rows = Entries(entries) }, cancellationToken));
+    public async Task<LedgerInsertResult> InsertLedgerAsync(long taskId, IReadOnlyList<JournalEntry> entries, CancellationToken cancellationToken = default)
+    {
+        if (entries.Count == 0)
+        {
+            return new LedgerInsertResult(0, []);
+        }
+
+        var row = await _connection.QuerySingleAsync<InsertRow>(Command(
+            Sql.Get(Statements.LedgerInsert), new { task_id = taskId, rows = Entries(entries) }, cancellationToken)).ConfigureAwait(false);
+        var divergent = row.Divergent is null
+            ? []
+            : System.Text.Json.JsonSerializer.Deserialize<List<LedgerKey>>(row.Divergent)!.Select(k => (k.Sku, k.Seq)).ToList();
+        return new LedgerInsertResult(row.Inserted, divergent);
+    }
+
+    public async Task<IReadOnlyList<LedgerPoint>> GetLatestLedgerAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default) =>
+        skus.Count == 0
+            ? []
+            : (await _connection.QueryAsync<LedgerPoint>(Command(Sql.Get(Statements.LedgerLatest), new { skus = Strings(skus) }, cancellationToken)).ConfigureAwait(false)).ToList();
 
     public Task<long?> InsertTaskAsync(int shard, NewTask task, CancellationToken cancellationToken = default) =>
         SqlTaskStore.InsertTaskAsync(_database, _connection, _transaction, shard, task, cancellationToken);
@@ -109,4 +124,10 @@ internal sealed class SqlTaskTransaction : ITaskTransaction
                 $"Could not {what} task(s) {string.Join(',', ids)} in {SqlStatements.TaskTable(shard)}: {matched} of {expected} still carry this lease.");
         }
     }
+
+    private sealed record InsertRow(int Inserted, string? Divergent);
+
+    private sealed record LedgerKey(
+        [property: System.Text.Json.Serialization.JsonPropertyName("sku")] string Sku,
+        [property: System.Text.Json.Serialization.JsonPropertyName("seq")] long Seq);
 }

@@ -69,6 +69,8 @@ internal static class HttpBenchmarks
         info.Environment["Inventory__Keys__Admin"] = "bench-key";
         info.Environment["Inventory__Benchmark__NoopEndpoint"] = "true";
         info.Environment["Inventory__Workers__Engine"] = "false";
+        // The deduction path alone, by choice: the server refuses to run without SQL unless told so.
+        info.Environment["Inventory__Sql__Provider"] = "none";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };

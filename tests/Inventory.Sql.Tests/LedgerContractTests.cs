@@ -1,3 +1,4 @@
+using Inventory.Domain;
 using Inventory.Persistence;
 using Inventory.Sql.Tests.Infrastructure;
 
@@ -19,6 +20,31 @@ public class LedgerContractTests
         Assert.Equal(50, await InsertAsync(db, entries[50..]));
 
         Assert.Equal(150, await db.Ledger.CountLedgerAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_sequence_already_held_with_other_content_inserts_nothing_of_the_page_and_names_the_clash(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var sql = new InMemoryJournal(1);
+        await InsertAsync(db, [sql.Set("a", 10), sql.Deduct("o1", "a", 1), sql.Deduct("o2", "a", 1), sql.Set("b", 3)]);
+
+        // Redis lost o2 and handed its sequence to another order; "c" is new and would be fine on its own.
+        var redis = new InMemoryJournal(1);
+        var page = new[] { redis.Set("a", 10), redis.Deduct("o1", "a", 1), redis.Deduct("n1", "a", 2), redis.Set("c", 4) };
+        await using (var tx = await db.Store.BeginAsync())
+        {
+            var result = await tx.InsertLedgerAsync(1, page);
+            Assert.Equal(0, result.Inserted);
+            Assert.Equal([("a", 3L)], result.Divergent);
+            Assert.Equal([("a", 3L, 8L), ("b", 1L, 3L)], (await tx.GetLatestLedgerAsync(["a", "b", "missing"])).OrderBy(p => p.Sku, StringComparer.Ordinal).Select(p => (p.Sku, p.Seq, p.AvailableAfter)));
+            await tx.CommitAsync();
+        }
+
+        Assert.Equal(4, await db.Ledger.CountLedgerAsync());
+        // The same content under the same sequences (a retried page, a replica that had them) stays idempotent.
+        Assert.Equal(0, await InsertAsync(db, [redis.History[0], redis.History[1]]));
     }
 
     [Theory]
@@ -166,12 +192,84 @@ public class LedgerContractTests
         Assert.Equal(3, await db.Ledger.CountLedgerAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task The_order_view_follows_each_skus_rows_by_sequence(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(4);
+        journal.Set("a", 100);
+        journal.Set("b", 100);
+        // Deducted, voided (a conflicting attempt), deducted again: the second deduction stands, with its quantity.
+        journal.Deduct("again", "a", 2);
+        journal.Void("again", "a", 2);
+        journal.Deduct("again", "a", 3);
+        // A multi-partition attempt voided on one SKU only, then retried with the same lines: deducted on both.
+        journal.Deduct("retried", "a", 1);
+        journal.Deduct("retried", "b", 1);
+        journal.Void("retried", "a", 1);
+        journal.Deduct("retried", "a", 1);
+        // Deducted then cancelled on every SKU: cancelled, with the lines that were deducted.
+        journal.Deduct("cancelled", "a", 4);
+        journal.Deduct("cancelled", "b", 5);
+        journal.Cancel("cancelled", "a", 4);
+        journal.Cancel("cancelled", "b", 5);
+        // The cancel reached SQL for one SKU only so far: still deducted, with both lines.
+        journal.Deduct("half", "a", 1);
+        journal.Deduct("half", "b", 1);
+        journal.Cancel("half", "b", 1);
+        // Only voided: never an order.
+        journal.Deduct("voided", "a", 6);
+        journal.Void("voided", "a", 6);
+        // An adjustment id that spells like an order id is not an order.
+        journal.Adjust("adj", "a", 5, "restock");
+        await InsertAsync(db, journal.History);
+
+        async Task<OrderView?> View(string id) => OrderLedgerView.From(id, await db.Ledger.GetOrderLinesAsync(id));
+        static object? Shape(OrderView? v) => v is null ? null : (v.State, string.Join(",", v.Lines.Select(l => $"{l.Sku}:{l.Quantity}")));
+
+        Assert.Equal(Shape(new OrderView("again", OrderState.Deducted, [new("a", 3)], true)), Shape(await View("again")));
+        Assert.Equal(Shape(new OrderView("retried", OrderState.Deducted, [new("a", 1), new("b", 1)], true)), Shape(await View("retried")));
+        Assert.Equal(Shape(new OrderView("cancelled", OrderState.Cancelled, [new("a", 4), new("b", 5)], true)), Shape(await View("cancelled")));
+        Assert.Equal(Shape(new OrderView("half", OrderState.Deducted, [new("a", 1), new("b", 1)], true)), Shape(await View("half")));
+        Assert.Null(await View("voided"));
+        Assert.Null(await View("adj"));
+        Assert.Null(await View("never"));
+
+        var lines = await db.Ledger.GetOrderLinesAsync("again");
+        Assert.True(OrderLedgerView.Holds(new OrderView("again", OrderState.Deducted, [new("a", 3)], false), lines));
+        Assert.False(OrderLedgerView.Holds(new OrderView("again", OrderState.Cancelled, [new("a", 3)], false), lines));
+        Assert.True(OrderLedgerView.Holds(new OrderView("cancelled", OrderState.Cancelled, [new("a", 4), new("b", 5)], false), await db.Ledger.GetOrderLinesAsync("cancelled")));
+        Assert.False(OrderLedgerView.Holds(new OrderView("half", OrderState.Cancelled, [new("a", 1), new("b", 1)], false), await db.Ledger.GetOrderLinesAsync("half")));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task A_void_row_persisted_before_the_rededuction_is_not_yet_the_order(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        journal.Set("a", 10);
+        journal.Deduct("o", "a", 2);
+        journal.Void("o", "a", 2);
+        var rededuct = journal.Deduct("o", "a", 2);
+        await InsertAsync(db, journal.History.Where(e => e != rededuct).ToList());
+
+        var deducted = new OrderView("o", OrderState.Deducted, [new("a", 2)], false);
+        Assert.Null(OrderLedgerView.From("o", await db.Ledger.GetOrderLinesAsync("o")));
+        Assert.False(OrderLedgerView.Holds(deducted, await db.Ledger.GetOrderLinesAsync("o")));
+
+        await InsertAsync(db, [rededuct]);
+        Assert.True(OrderLedgerView.Holds(deducted, await db.Ledger.GetOrderLinesAsync("o")));
+    }
+
     private static async Task<int> InsertAsync(TestDatabase db, IReadOnlyList<JournalEntry> entries, long taskId = 1)
     {
         await using var tx = await db.Store.BeginAsync();
-        var inserted = await tx.InsertLedgerAsync(taskId, entries);
+        var result = await tx.InsertLedgerAsync(taskId, entries);
         await tx.CommitAsync();
-        return inserted;
+        Assert.False(result.Diverged);
+        return result.Inserted;
     }
 
     private static async Task<int> ApplyAsync(TestDatabase db, IReadOnlyCollection<string> skus)

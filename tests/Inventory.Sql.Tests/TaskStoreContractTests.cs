@@ -157,7 +157,7 @@ public class TaskStoreContractTests
 
         await using (var tx = await db.Store.BeginAsync())
         {
-            Assert.Equal(10, await tx.InsertLedgerAsync(claimed.Id, entries));
+            Assert.Equal(10, (await tx.InsertLedgerAsync(claimed.Id, entries)).Inserted);
             await tx.InsertTaskAsync(1, Tasks.New("child"));
             await Assert.ThrowsAsync<LeaseLostException>(() => tx.CompleteAsync(0, [claimed.Id], Guid.NewGuid()));
         }

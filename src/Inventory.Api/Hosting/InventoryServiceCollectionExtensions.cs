@@ -82,24 +82,63 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<IHealthContributor, QueueHealth>();
         services.AddHostedService<WakeupPublisher>();
 
-        // SQL is optional so the deduction path runs on its own; with it, the task engine persists every change.
-        if (!string.IsNullOrWhiteSpace(configuration["Inventory:Sql:ConnectionString"]))
+        // Without SQL nothing Redis accepts is ever persisted: allowed (a demo, a benchmark of the deduction path
+        // alone), but only when asked for by name, never because a connection string went missing.
+        if (!SqlRequired(configuration))
+        {
+            services.AddSingleton<IOrderLedger, NoOrderLedger>();
+            services.AddHostedService<NoSqlWarning>();
+        }
+        else
         {
             services.AddSingleton<IStockEventPublisher, StockEventPublisher>();
             services.AddInventorySql(configuration, sql => sql.PasswordProvider = EntraSqlPassword.For(configuration, sql));
             services.AddSingleton<IOrderLedger, SqlOrderLedger>();
+            services.AddSingleton<IPartitionBlocker, RedisPartitionBlocker>();
             services.AddSingleton<IHealthContributor, SqlHealth>();
             services.AddSingleton(configuration.GetSection("Inventory:Reconciliation").Get<ReconciliationOptions>() ?? new ReconciliationOptions());
             services.AddSingleton(sp => new Reconciler(sp.GetRequiredService<RedisInventoryStore>(), sp.GetRequiredService<ILedgerReader>(),
                 redisOptions.Partitions, sp.GetRequiredService<ReconciliationOptions>(), sp.GetRequiredService<TimeProvider>()));
-        }
-        else
-        {
-            services.AddSingleton<IOrderLedger, NoOrderLedger>();
         }
 
         // After the SQL migration's hosted service: the first check reads SQL's journal cursors.
         services.AddHostedService(sp => sp.GetRequiredService<RedisRecovery>());
         return services;
     }
+
+    /// <summary>The value of <c>Inventory:Sql:Provider</c> that runs without SQL, persisting nothing.</summary>
+    public const string NoSqlProvider = "none";
+
+    /// <returns>False when <c>Inventory:Sql:Provider</c> is <c>none</c>; true when a connection string is set.</returns>
+    /// <exception cref="InvalidOperationException">Neither is set, or both are: the host must not start.</exception>
+    public static bool SqlRequired(IConfiguration configuration)
+    {
+        var none = string.Equals(configuration["Inventory:Sql:Provider"], NoSqlProvider, StringComparison.OrdinalIgnoreCase);
+        var connection = !string.IsNullOrWhiteSpace(configuration["Inventory:Sql:ConnectionString"]);
+        return (none, connection) switch
+        {
+            (false, true) => true,
+            (true, false) => false,
+            (true, true) => throw new InvalidOperationException(
+                "Inventory:Sql:Provider is 'none' but Inventory:Sql:ConnectionString is set: choose one (postgres or sqlserver with the connection string, or none without it)."),
+            _ => throw new InvalidOperationException(
+                "Inventory:Sql:ConnectionString is not set: sales would be accepted and never persisted. Set it (and Inventory:Sql:Provider = postgres or sqlserver), " +
+                "or set Inventory:Sql:Provider = none to run without SQL on purpose."),
+        };
+    }
+}
+
+/// <summary>Says at every start, loudly, that this process persists nothing.</summary>
+internal sealed partial class NoSqlWarning(ILogger<NoSqlWarning> logger) : Microsoft.Extensions.Hosting.IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        LogNoSql(logger);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Running WITHOUT SQL (Inventory:Sql:Provider = none): every sale lives only in Redis and is never persisted; a Redis loss loses it for good")]
+    private static partial void LogNoSql(ILogger logger);
 }

@@ -14,7 +14,8 @@ public sealed class TaskEngine
         IJournal journal,
         TaskEngineOptions options,
         IStockEventPublisher? publisher = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        IPartitionBlocker? blocker = null)
     {
         options.Validate();
         Options = options;
@@ -22,7 +23,7 @@ public sealed class TaskEngine
         var planner = new ChildPlanner(Sharding, options.MaxAttempts);
         Executor = new TaskExecutor(
             store,
-            new PersistRunner(store, journal, planner, options),
+            new PersistRunner(store, journal, planner, options, blocker),
             new ApplyRunner(store, options, publisher),
             new TrimRunner(store, journal),
             new RetryPolicy(options.RetryBaseDelay, options.RetryMaxDelay),

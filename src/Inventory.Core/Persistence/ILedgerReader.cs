@@ -6,6 +6,9 @@ public interface ILedgerReader
     /// <summary>Every ledger row of an order or adjustment id, oldest first; answers GET/cancel once Redis has forgotten the id.</summary>
     Task<IReadOnlyList<LedgerRow>> FindByReferenceAsync(string referenceId, CancellationToken cancellationToken = default);
 
+    /// <summary>Per SKU of an order, its latest row by sequence and its latest deduction: see <see cref="OrderLedgerView"/>.</summary>
+    Task<IReadOnlyList<OrderLedgerLine>> GetOrderLinesAsync(string orderId, CancellationToken cancellationToken = default);
+
     /// <summary>The latest <paramref name="limit"/> rows of a SKU, newest first.</summary>
     Task<IReadOnlyList<LedgerRow>> GetSkuHistoryAsync(string sku, int limit, CancellationToken cancellationToken = default);
 

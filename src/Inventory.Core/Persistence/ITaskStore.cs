@@ -57,8 +57,14 @@ public interface ITaskTransaction : IAsyncDisposable
 
     Task AdvanceCursorAsync(int partition, string persistedThrough, CancellationToken cancellationToken = default);
 
-    /// <summary>Appends the entries to the ledger; entries whose (sku, seq) is there already are skipped. Returns how many were new.</summary>
-    Task<int> InsertLedgerAsync(long taskId, IReadOnlyList<JournalEntry> entries, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Appends the entries to the ledger; entries whose (sku, seq) is there already with the same content are skipped.
+    /// If any is there with other content (a diverged history), nothing is inserted and those keys are returned.
+    /// </summary>
+    Task<LedgerInsertResult> InsertLedgerAsync(long taskId, IReadOnlyList<JournalEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>Each SKU's latest ledger row (SKUs without rows are left out).</summary>
+    Task<IReadOnlyList<LedgerPoint>> GetLatestLedgerAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default);
 
     /// <summary>Inserts a pending task due now; null when its dedupe key exists.</summary>
     Task<long?> InsertTaskAsync(int shard, NewTask task, CancellationToken cancellationToken = default);

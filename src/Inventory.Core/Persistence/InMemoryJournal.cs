@@ -40,6 +40,8 @@ public sealed class InMemoryJournal : IJournal
 
     public JournalEntry Cancel(string orderId, string sku, long quantity) => Append(ChangeKinds.Cancel, orderId, sku, _ => quantity, null);
 
+    public JournalEntry Void(string orderId, string sku, long quantity) => Append(ChangeKinds.Void, orderId, sku, _ => quantity, null);
+
     public JournalEntry Set(string sku, long available) => Append(ChangeKinds.Set, "", sku, current => available - current, null);
 
     public JournalEntry Adjust(string adjustmentId, string sku, long delta, string reason) => Append(ChangeKinds.Adjust, adjustmentId, sku, _ => delta, reason);

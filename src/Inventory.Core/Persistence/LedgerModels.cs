@@ -44,3 +44,20 @@ public sealed record LedgerPoint
     public long Seq { get; init; }
     public long AvailableAfter { get; init; }
 }
+
+/// <summary>One SKU of an order as the ledger has it: the kind of the order's latest row for the SKU (by the SKU's sequence) and the quantity of its latest deduction.</summary>
+public sealed record OrderLedgerLine
+{
+    public string Sku { get; init; } = "";
+    public string LastKind { get; init; } = "";
+    public long LastSeq { get; init; }
+    public long LastAfter { get; init; }
+    public long? Deducted { get; init; }
+    public long? DeductedAfter { get; init; }
+}
+
+/// <summary>What a ledger insert did: rows new to the ledger, or, when Redis's history diverged from SQL's, nothing and the clashing keys.</summary>
+public sealed record LedgerInsertResult(int Inserted, IReadOnlyList<(string Sku, long Seq)> Divergent)
+{
+    public bool Diverged => Divergent.Count > 0;
+}

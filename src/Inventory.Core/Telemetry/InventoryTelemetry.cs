@@ -80,6 +80,9 @@ public static class InventoryTelemetry
     private static readonly Counter<long> TasksDead =
         Meter.CreateCounter<long>("inventory.tasks.dead", "{task}", "Tasks that failed their last attempt.");
 
+    private static readonly Counter<long> LedgerDivergences =
+        Meter.CreateCounter<long>("inventory.ledger.diverged", "{entry}", "Journal entries whose (sku, seq) SQL held with other content: the partition is blocked and rebuilt.");
+
     private static readonly Counter<long> JournalRecoveries =
         Meter.CreateCounter<long>("inventory.journal.recovered", "{partition}", "Journal ranges the sweep persisted because no wake-up covered them.");
 
@@ -349,6 +352,9 @@ public static class InventoryTelemetry
             ["error.message"] = error,
         }));
     }
+
+    public static void LedgerDiverged(int partition, int entries) =>
+        LedgerDivergences.Add(entries, new KeyValuePair<string, object?>(Tags.JournalPartition, partition));
 
     public static void JournalRecovered(int partition) =>
         JournalRecoveries.Add(1, new KeyValuePair<string, object?>(Tags.JournalPartition, partition));

@@ -22,6 +22,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         {
             ["Inventory:Redis:Configuration"] = TestEnvironment.Redis,
             ["Inventory:Redis:KeyPrefix"] = TestEnvironment.UniquePrefix("f"),
+            ["Inventory:Sql:Provider"] = "none",
             ["AzureWebJobsStorage"] = TestEnvironment.Storage,
         }).Build();
         _services = new ServiceCollection().AddLogging().AddInventory(configuration).BuildServiceProvider();
@@ -65,6 +66,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         {
             ["Inventory:Redis:Configuration"] = "127.0.0.1:1,connectTimeout=200",
             ["Inventory:Redis:TimeoutMilliseconds"] = "300",
+            ["Inventory:Sql:Provider"] = "none",
             ["AzureWebJobsStorage"] = TestEnvironment.Storage,
         }).Build();
         await using var down = new ServiceCollection().AddLogging().AddInventory(configuration).BuildServiceProvider();

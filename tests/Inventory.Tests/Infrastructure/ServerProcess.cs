@@ -30,6 +30,9 @@ public sealed class ServerProcess : IApiHost, IAsyncDisposable
             ["Inventory__Keys__Admin"] = AdminKey,
             ["AzureWebJobsStorage"] = TestEnvironment.Storage,
             ["Inventory__Benchmark__NoopEndpoint"] = "true",
+            // Most tests exercise the deduction path alone; the server refuses to start without SQL unless told so.
+            // Tests with SQL pass a connection string and their provider, which replaces this.
+            ["Inventory__Sql__Provider"] = "none",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {

@@ -141,7 +141,7 @@ public sealed class DeductionTelemetryTests : IAsyncLifetime
         Assert.Equal(
             [
                 "inventory.deductions.accepted", "inventory.deductions.rejected", "inventory.drift", "inventory.journal.recovered",
-                "inventory.persistence.lag", "inventory.redis.latency", "inventory.replays", "inventory.tasks.backlog",
+                "inventory.ledger.diverged", "inventory.persistence.lag", "inventory.redis.latency", "inventory.replays", "inventory.tasks.backlog",
                 "inventory.tasks.dead", "inventory.tasks.oldest_pending_age", "inventory.tasks.retries", "inventory.throttled",
             ],
             names.Order(StringComparer.Ordinal));
@@ -164,6 +164,7 @@ public sealed class DeductionTelemetryTests : IAsyncLifetime
         {
             ["Inventory:Redis:Configuration"] = TestEnvironment.Redis,
             ["Inventory:Redis:KeyPrefix"] = TestEnvironment.UniquePrefix("m"),
+            ["Inventory:Sql:Provider"] = "none",
             ["AzureWebJobsStorage"] = TestEnvironment.Storage,
         };
         if (throttled)

@@ -1,0 +1,18 @@
+-- An order's standing per SKU, from the ledger alone: the SKU's latest row of this order by sequence, and the
+-- quantity of its latest deduction, with the stock right after each (the original answers). The per-SKU sequence is the SKU's own order of events; journal_at is Redis time
+-- of different partitions and orders nothing. So deduct, void, deduct again stands (as the second deduction), and
+-- deduct then cancel is cancelled with the quantity that was deducted. Only order kinds: an adjustment id may
+-- spell the same as an order id.
+SELECT latest.sku, latest.kind AS last_kind, latest.seq AS last_seq, latest.available_after AS last_after,
+       deducted.quantity AS deducted, deducted.available_after AS deducted_after
+FROM (SELECT DISTINCT ON (sku) sku, seq, kind, available_after
+      FROM ledger
+      WHERE reference_id = @reference_id AND kind IN ('deduct', 'cancel', 'void')
+      ORDER BY sku, seq DESC) AS latest
+LEFT JOIN LATERAL (
+    SELECT -d.delta AS quantity, d.available_after
+    FROM ledger AS d
+    WHERE d.reference_id = @reference_id AND d.sku = latest.sku AND d.kind = 'deduct'
+    ORDER BY d.seq DESC
+    LIMIT 1) AS deducted ON true
+ORDER BY latest.sku

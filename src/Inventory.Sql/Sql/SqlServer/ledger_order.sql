@@ -1,0 +1,17 @@
+-- An order's standing per SKU, from the ledger alone: the SKU's latest row of this order by sequence, and the
+-- quantity of its latest deduction, with the stock right after each (the original answers). The per-SKU sequence is the SKU's own order of events; journal_at is Redis time
+-- of different partitions and orders nothing. So deduct, void, deduct again stands (as the second deduction), and
+-- deduct then cancel is cancelled with the quantity that was deducted. Only order kinds: an adjustment id may
+-- spell the same as an order id.
+SELECT latest.sku, latest.kind AS last_kind, latest.seq AS last_seq, latest.available_after AS last_after,
+       deducted.quantity AS deducted, deducted.available_after AS deducted_after
+FROM (SELECT sku, seq, kind, available_after, ROW_NUMBER() OVER (PARTITION BY sku ORDER BY seq DESC) AS n
+      FROM dbo.ledger
+      WHERE reference_id = @reference_id AND kind IN ('deduct', 'cancel', 'void')) AS latest
+OUTER APPLY (
+    SELECT TOP (1) -d.delta AS quantity, d.available_after
+    FROM dbo.ledger AS d
+    WHERE d.reference_id = @reference_id AND d.sku = latest.sku AND d.kind = 'deduct'
+    ORDER BY d.seq DESC) AS deducted
+WHERE latest.n = 1
+ORDER BY latest.sku;
