@@ -18,6 +18,7 @@ internal static class RouteDocumentation
         ["CancelDeduction"] = new("Restock every line of an order exactly once", null, (200, typeof(DeductionBody)), (404, null), (503, typeof(DeductionBody))),
         ["GetStock"] = new("Units available of one SKU", null, (200, typeof(StockBody)), (404, null)),
         ["ListStock"] = new("Units available of up to 100 SKUs (?skus=a,b,c)", null, (200, typeof(StockListBody)), (400, null)),
+        ["GetStockHistory"] = new("A SKU's changes from SQL's ledger, oldest first (?after=seq&limit=1..500)", null, (200, typeof(HistoryBody)), (400, null), (404, null), (503, null)),
         ["SetStock"] = new("Set absolute stock, optionally compare-and-set (admin)", typeof(SetStockRequestBody), (200, typeof(StockBody)), (400, null), (409, null), (503, null)),
         ["AdjustStock"] = new("Add or remove units, idempotent per adjustment id (admin)", typeof(AdjustmentRequestBody), (200, typeof(AdjustmentBody)), (404, null), (409, null), (422, null), (503, null)),
         ["Health"] = new("Dependency status (anonymous)", null, (200, typeof(HealthBody)), (503, typeof(HealthBody))),

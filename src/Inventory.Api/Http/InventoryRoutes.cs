@@ -31,6 +31,7 @@ public static class InventoryRoutes
         new("GetStock", "GET", "stock/{sku}", RouteAccess.Function, (s, r) => Inventory(s).GetStockAsync(r, Value(r, "sku"))),
         new("ListStock", "GET", "stock", RouteAccess.Function, (s, r) => Inventory(s).ListStockAsync(r)),
         new("SetStock", "PUT", "stock/{sku}", RouteAccess.Admin, (s, r) => Inventory(s).SetStockAsync(r, Value(r, "sku"))),
+        new("GetStockHistory", "GET", "stock/{sku}/history", RouteAccess.Function, (s, r) => s.GetRequiredService<HistoryHandlers>().GetHistoryAsync(r, Value(r, "sku"))),
         new("AdjustStock", "POST", "stock/{sku}/adjustments", RouteAccess.Admin, (s, r) => Inventory(s).AdjustAsync(r, Value(r, "sku"))),
         new("Health", "GET", "health", RouteAccess.Anonymous, (s, r) => Inventory(s).HealthAsync(r)),
         new("TaskStats", "GET", "tasks/stats", RouteAccess.Function, (s, r) => Engine(s).StatsAsync(r)),

@@ -18,6 +18,13 @@ public sealed record StockBody(string Sku, long Available);
 
 public sealed record StockListBody(IReadOnlyList<StockBody> Items, IReadOnlyList<string> Unknown);
 
+/// <param name="Next">The sequence to pass as <c>after</c> for the next page; null on the last page.</param>
+public sealed record HistoryBody(string Sku, IReadOnlyList<HistoryItemBody> Items, long? Next);
+
+/// <param name="Id">The order, return, reservation or adjustment id behind the change (empty for a stock set).</param>
+/// <param name="At">When Redis accepted the change (RFC 3339, UTC).</param>
+public sealed record HistoryItemBody(long Seq, string Kind, string Id, long Delta, long AvailableAfter, DateTime At);
+
 public sealed record AdjustmentBody(string Sku, string AdjustmentId, long Available);
 
 public sealed record BatchItemBody(int Status, bool Replayed, object Body);

@@ -12,6 +12,9 @@ public interface ILedgerReader
     /// <summary>The latest <paramref name="limit"/> rows of a SKU, newest first.</summary>
     Task<IReadOnlyList<LedgerRow>> GetSkuHistoryAsync(string sku, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Up to <paramref name="limit"/> rows of a SKU with sequence above <paramref name="afterSeq"/>, oldest first: a page of its history.</summary>
+    Task<IReadOnlyList<LedgerRow>> GetSkuHistoryPageAsync(string sku, long afterSeq, int limit, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<StockRow>> GetStockAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<JournalCursor>> GetCursorsAsync(CancellationToken cancellationToken = default);
