@@ -16,6 +16,8 @@ internal static class RouteDocumentation
         ["DeductBatch"] = new("Deduct up to 500 orders; results in request order", typeof(DeductionBatchRequestBody), (200, typeof(BatchBody)), (400, null), (413, null), (415, null)),
         ["GetDeduction"] = new("An order's state, lines and whether SQL holds it", null, (200, typeof(OrderBody)), (404, null)),
         ["CancelDeduction"] = new("Restock every line of an order exactly once", null, (200, typeof(DeductionBody)), (404, null), (503, typeof(DeductionBody))),
+        ["ReturnDeduction"] = new("Restock part of a deducted order, once per return id, never more than is left", typeof(ReturnRequestBody),
+            (200, typeof(ReturnBody)), (409, typeof(ExceedsBody)), (400, null), (404, null), (413, null), (415, null), (422, null), (503, typeof(ReturnStatusBody))),
         ["GetStock"] = new("Units available of one SKU", null, (200, typeof(StockBody)), (404, null)),
         ["ListStock"] = new("Units available of up to 100 SKUs (?skus=a,b,c)", null, (200, typeof(StockListBody)), (400, null)),
         ["GetStockHistory"] = new("A SKU's changes from SQL's ledger, oldest first (?after=seq&limit=1..500)", null, (200, typeof(HistoryBody)), (400, null), (404, null), (503, null)),

@@ -28,6 +28,7 @@ public static class InventoryRoutes
         new("DeductBatch", "POST", "deductions/batch", RouteAccess.Function, (s, r) => Inventory(s).DeductBatchAsync(r)),
         new("GetDeduction", "GET", "deductions/{orderId}", RouteAccess.Function, (s, r) => Inventory(s).GetDeductionAsync(r, Value(r, "orderId"))),
         new("CancelDeduction", "POST", "deductions/{orderId}/cancel", RouteAccess.Function, (s, r) => Inventory(s).CancelAsync(r, Value(r, "orderId"))),
+        new("ReturnDeduction", "POST", "deductions/{orderId}/returns", RouteAccess.Function, (s, r) => Inventory(s).ReturnAsync(r, Value(r, "orderId"))),
         new("GetStock", "GET", "stock/{sku}", RouteAccess.Function, (s, r) => Inventory(s).GetStockAsync(r, Value(r, "sku"))),
         new("ListStock", "GET", "stock", RouteAccess.Function, (s, r) => Inventory(s).ListStockAsync(r)),
         new("SetStock", "PUT", "stock/{sku}", RouteAccess.Admin, (s, r) => Inventory(s).SetStockAsync(r, Value(r, "sku"))),

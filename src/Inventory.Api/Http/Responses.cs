@@ -10,6 +10,15 @@ public sealed record DeductionBody(string OrderId, string Status, IReadOnlyList<
 
 public sealed record InsufficientBody(string OrderId, string Status, IReadOnlyList<ShortLineBody> Lines);
 
+public sealed record ReturnBody(string OrderId, string ReturnId, IReadOnlyList<DeductedLine> Lines);
+
+public sealed record ExceedingLineBody(string Sku, long Requested, long Returnable);
+
+public sealed record ExceedsBody(string OrderId, string ReturnId, string Status, IReadOnlyList<ExceedingLineBody> Lines);
+
+/// <param name="Status">"cancelled" (the order was cancelled; its cancel restocked what was not returned) or "unknown" (retry with the same return id).</param>
+public sealed record ReturnStatusBody(string OrderId, string ReturnId, string Status);
+
 public sealed record OrderLineBody(string Sku, long Quantity);
 
 public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool Persisted);

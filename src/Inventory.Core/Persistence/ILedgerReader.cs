@@ -24,7 +24,7 @@ public interface ILedgerReader
     /// <summary>Stock rows in SKU order after <paramref name="afterSku"/> ("" for the start): for rebuilding Redis.</summary>
     Task<IReadOnlyList<StockRow>> GetStockPageAsync(string afterSku, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Deduct, cancel and void rows journaled since <paramref name="since"/>, in (SKU, seq) order after the given key: for restoring idempotency records.</summary>
+    /// <summary>Deduct, cancel, void and return rows journaled since <paramref name="since"/>, in (SKU, seq) order after the given key: for restoring idempotency records.</summary>
     Task<IReadOnlyList<LedgerRow>> GetOrderRowsSinceAsync(DateTime since, string afterSku, long afterSeq, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>The stock right after each given (SKU, sequence), for those SQL's ledger already holds.</summary>
