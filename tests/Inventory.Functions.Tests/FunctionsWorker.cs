@@ -43,6 +43,8 @@ public sealed class FunctionsWorker : IApiHost, IAsyncDisposable
         all["AzureWebJobsStorage"] = TestEnvironment.Storage;
         all["Inventory__Redis__Configuration"] = TestEnvironment.Redis;
         all["Inventory__Redis__KeyPrefix"] = keyPrefix;
+        // As ServerProcess: the host refuses to start without SQL unless told so; suites with SQL set their provider.
+        all["Inventory__Sql__Provider"] = "none";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;
