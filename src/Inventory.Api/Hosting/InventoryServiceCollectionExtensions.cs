@@ -75,6 +75,7 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<InventoryHandlers>();
         services.AddSingleton<EngineHandlers>();
         services.AddSingleton<ReconciliationHandlers>();
+        services.AddSingleton(sp => new HistoryHandlers(sp.GetRequiredService<InventoryService>(), sp.GetService<ILedgerReader>()));
 
         services.AddSingleton(new StorageQueues(storage));
         services.AddSingleton(wakeup);

@@ -212,7 +212,9 @@ public sealed partial class RedisRecovery(
             {
                 var deduct = g.Last(r => r.Kind == Persistence.ChangeKinds.Deduct);
                 var restock = g.LastOrDefault(r => r.Kind == Persistence.ChangeKinds.Cancel && r.Seq > deduct.Seq);
-                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter);
+                // What returns restocked since: a restored record must say so, or a cancel would restock it again.
+                var returned = g.Where(r => r.Kind == Persistence.ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned);
             }).ToList();
             if (lines.Count == 0)
             {
@@ -226,7 +228,8 @@ public sealed partial class RedisRecovery(
                 var restocked = group.All(l => l.RestockAfter is not null);
                 await guard.RestoreRecordAsync(group.Key, order.Key, restocked,
                     group.Select(l => (l.Line, l.After)).ToList(),
-                    restocked ? group.Select(l => (l.Line, l.RestockAfter ?? 0)).ToList() : []).ConfigureAwait(false);
+                    restocked ? group.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
+                    group.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList()).ConfigureAwait(false);
             }
 
             var home = partitioner.HomeOf(order.Key);
@@ -234,7 +237,9 @@ public sealed partial class RedisRecovery(
             {
                 var partitions = lines.Select(l => partitioner.PartitionOf(l.Line.Sku)).Distinct().Order().ToArray();
                 var results = lines.Select(l => (l.Line, cancelled ? l.RestockAfter ?? 0 : l.After)).ToList();
-                await guard.RestoreClaimAsync(home, order.Key, cancelled, partitions, results).ConfigureAwait(false);
+                await guard.RestoreReturnsAsync(home, order.Key, OrderLedgerView.ReturnsOf(order)).ConfigureAwait(false);
+                await guard.RestoreClaimAsync(home, order.Key, cancelled, partitions, results,
+                    lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList()).ConfigureAwait(false);
             }
         }
     }

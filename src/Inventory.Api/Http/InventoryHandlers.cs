@@ -123,6 +123,46 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
         };
     }
 
+    public async Task<IResult> ReturnAsync(HttpRequest request, string orderId)
+    {
+        if (Identifiers.Validate(orderId) is { } reason)
+        {
+            return Problems.Invalid("orderId", reason);
+        }
+
+        var (document, problem) = await RequestBody.ReadAsync(request, Limits.MaxBodyBytes, request.HttpContext.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var parser = new RequestParser();
+            var returned = parser.Return(document!.RootElement, orderId);
+            if (returned is null)
+            {
+                return Problems.Invalid(parser.Errors);
+            }
+
+            var outcome = await inventory.ReturnAsync(returned, request.HttpContext.RequestAborted);
+            var ids = new Dictionary<string, object?> { ["orderId"] = orderId, ["returnId"] = returned.ReturnId };
+            return outcome.Status switch
+            {
+                ReturnStatus.Returned => new JsonBodyResult(200, new ReturnBody(orderId, returned.ReturnId, BodyMapping.Lines(outcome.Lines)), "application/json",
+                    outcome.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
+                ReturnStatus.Exceeds => Json(409, new ExceedsBody(orderId, returned.ReturnId, "exceeds",
+                    (outcome.Exceeds ?? []).Select(e => new ExceedingLineBody(e.Sku, e.Requested, e.Returnable)).ToList())),
+                ReturnStatus.Cancelled => Json(409, new ReturnStatusBody(orderId, returned.ReturnId, "cancelled")),
+                ReturnStatus.NotFound => Problems.Status(404, "Unknown order", $"No deduction stands under order '{orderId}'.", ids),
+                ReturnStatus.Conflict => Problems.Status(422, "Return id already used", "This return id was used for this order with other lines; a return id is single-use.",
+                    new Dictionary<string, object?>(ids) { ["errors"] = new Dictionary<string, string[]> { ["returnId"] = ["was already used with other lines"] } }),
+                ReturnStatus.Unavailable => Problems.Status(503, "Temporarily unavailable", "Nothing was restocked; retry later with the same return id.", ids),
+                _ => Json(503, new ReturnStatusBody(orderId, returned.ReturnId, "unknown")),
+            };
+        }
+    }
+
     public async Task<IResult> GetStockAsync(HttpRequest request, string sku)
     {
         if (Identifiers.Validate(sku) is { } reason)

@@ -10,6 +10,15 @@ public sealed record DeductionBody(string OrderId, string Status, IReadOnlyList<
 
 public sealed record InsufficientBody(string OrderId, string Status, IReadOnlyList<ShortLineBody> Lines);
 
+public sealed record ReturnBody(string OrderId, string ReturnId, IReadOnlyList<DeductedLine> Lines);
+
+public sealed record ExceedingLineBody(string Sku, long Requested, long Returnable);
+
+public sealed record ExceedsBody(string OrderId, string ReturnId, string Status, IReadOnlyList<ExceedingLineBody> Lines);
+
+/// <param name="Status">"cancelled" (the order was cancelled; its cancel restocked what was not returned) or "unknown" (retry with the same return id).</param>
+public sealed record ReturnStatusBody(string OrderId, string ReturnId, string Status);
+
 public sealed record OrderLineBody(string Sku, long Quantity);
 
 public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool Persisted);
@@ -17,6 +26,13 @@ public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<Orde
 public sealed record StockBody(string Sku, long Available);
 
 public sealed record StockListBody(IReadOnlyList<StockBody> Items, IReadOnlyList<string> Unknown);
+
+/// <param name="Next">The sequence to pass as <c>after</c> for the next page; null on the last page.</param>
+public sealed record HistoryBody(string Sku, IReadOnlyList<HistoryItemBody> Items, long? Next);
+
+/// <param name="Id">The order, return, reservation or adjustment id behind the change (empty for a stock set).</param>
+/// <param name="At">When Redis accepted the change (RFC 3339, UTC).</param>
+public sealed record HistoryItemBody(long Seq, string Kind, string Id, long Delta, long AvailableAfter, DateTime At);
 
 public sealed record AdjustmentBody(string Sku, string AdjustmentId, long Available);
 
