@@ -43,7 +43,7 @@ public sealed record OrderView(
     string OrderId,
     OrderState State,
     IReadOnlyList<OrderLine> Lines,
-    bool Persisted,
+    bool? Persisted,
     IReadOnlyList<LineResult>? Deducted = null,
     IReadOnlyList<LineResult>? Restocked = null);
 
