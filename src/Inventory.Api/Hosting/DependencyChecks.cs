@@ -21,7 +21,7 @@ public sealed class RedisHealth(IConnectionMultiplexer redis, RedisOptions optio
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             if (options.DurableAcknowledgements && await RedisReplicas.PrimariesWithoutReplicaAsync(redis).WaitAsync(cancellationToken).ConfigureAwait(false) is [_, ..] bare)
             {
-                return new DependencyHealth(Name, false, RedisReplicas.Explain(bare));
+                return new DependencyHealth(Name, false, "durable acknowledgements are on, but " + RedisReplicas.Explain(bare));
             }
 
             return new DependencyHealth(Name, true, $"ping {latency.TotalMilliseconds:0.0} ms");
@@ -44,7 +44,11 @@ public sealed class SqlHealth(SqlDatabase database) : IHealthContributor
     {
         try
         {
+            // A query, not only an open: the pool hands out an idle connection without asking the server.
             await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
             return new DependencyHealth(Name, true, "connected");
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)

@@ -31,7 +31,7 @@ public sealed class StorageQueues(string connectionString)
         // here has its own fallback (the journal sweep finds unannounced changes; timers run again), so fail fast.
         options.Retry.MaxRetries = 2;
         options.Retry.Delay = TimeSpan.FromMilliseconds(200);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(3);
         return options;
     }
 }
