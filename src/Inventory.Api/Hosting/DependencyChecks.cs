@@ -1,24 +1,59 @@
 using Inventory.Api.Queues;
 using Inventory.Application;
+using Inventory.Redis;
 using Inventory.Sql;
+using StackExchange.Redis;
 
 namespace Inventory.Api.Hosting;
+
+/// <summary>
+/// Redis for GET /api/health: reachable, and with durable acknowledgements on, every primary has a replica to
+/// acknowledge (without one every sale waits for WAIT 1 and answers 503 "unknown", so the service is down).
+/// </summary>
+public sealed class RedisHealth(IConnectionMultiplexer redis, RedisOptions options) : IHealthContributor
+{
+    public string Name => "redis";
+
+    public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (options.DurableAcknowledgements && await RedisReplicas.PrimariesWithoutReplicaAsync(redis).WaitAsync(cancellationToken).ConfigureAwait(false) is [_, ..] bare)
+            {
+                return new DependencyHealth(Name, false, "durable acknowledgements are on, but " + RedisReplicas.Explain(bare));
+            }
+
+            return new DependencyHealth(Name, true, $"ping {latency.TotalMilliseconds:0.0} ms");
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return new DependencyHealth(Name, false, e.GetType().Name);
+        }
+    }
+}
 
 /// <summary>SQL for GET /api/health. Not critical: sales go on while SQL is away; the journal holds them.</summary>
 public sealed class SqlHealth(SqlDatabase database) : IHealthContributor
 {
+    public string Name => "sql";
+
     public bool Critical => false;
 
     public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
         try
         {
+            // A query, not only an open: the pool hands out an idle connection without asking the server.
             await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new DependencyHealth("sql", true, "connected");
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return new DependencyHealth(Name, true, "connected");
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
         {
-            return new DependencyHealth("sql", false, e.GetType().Name);
+            return new DependencyHealth(Name, false, e.GetType().Name);
         }
     }
 }
@@ -26,6 +61,8 @@ public sealed class SqlHealth(SqlDatabase database) : IHealthContributor
 /// <summary>The wake-up queue for GET /api/health. Not critical: lost wake-ups are found by the journal sweep.</summary>
 public sealed class QueueHealth(StorageQueues queues) : IHealthContributor
 {
+    public string Name => "queue";
+
     public bool Critical => false;
 
     public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
@@ -33,11 +70,11 @@ public sealed class QueueHealth(StorageQueues queues) : IHealthContributor
         try
         {
             var exists = await queues.Get(QueueNames.Tasks).ExistsAsync(cancellationToken).ConfigureAwait(false);
-            return new DependencyHealth("queue", true, exists.Value ? QueueNames.Tasks : $"{QueueNames.Tasks} not created yet");
+            return new DependencyHealth(Name, true, exists.Value ? QueueNames.Tasks : $"{QueueNames.Tasks} not created yet");
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or TimeoutException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (StorageQueues.IsUnavailable(e, cancellationToken))
         {
-            return new DependencyHealth("queue", false, e.GetType().Name);
+            return new DependencyHealth(Name, false, e.GetType().Name);
         }
     }
 }

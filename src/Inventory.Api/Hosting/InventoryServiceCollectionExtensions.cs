@@ -63,7 +63,12 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<IInventoryStore>(sp => new InstrumentedInventoryStore(
             sp.GetRequiredService<RedisInventoryStore>(),
             sp.GetService<ILogger<InstrumentedInventoryStore>>() ?? NullLogger<InstrumentedInventoryStore>.Instance));
-        services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<RedisInventoryStore>());
+        services.AddSingleton<IHealthContributor, RedisHealth>();
+        services.AddSingleton(configuration.GetSection("Inventory:Health").Get<HealthOptions>() ?? new HealthOptions());
+        services.AddSingleton<HealthReporter>();
+        services.AddHostedService<DurableAcknowledgementGuard>();
+        // Problem responses carry a traceId (to find the request in the logs) in both hosts.
+        services.AddProblemDetails();
         services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(sp => new RedisPartitionGuard(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(configuration.GetSection("Inventory:Redis:Recovery").Get<RedisRecoveryOptions>() ?? new RedisRecoveryOptions());

@@ -1,25 +1,37 @@
+using Inventory.Api.Queues;
 using Inventory.Redis;
 using Microsoft.AspNetCore.Http;
 
 namespace Inventory.Api.Http;
 
 /// <summary>
-/// A dependency failing mid-request (Redis timeout or lost connection, SQL unreachable) is a 503 problem, never a
-/// bare 500: nothing was half-done (every change is one script), and every changing route is safe to retry with
-/// the same id. Both hosts wrap their handlers with this.
+/// A dependency failing mid-request (Redis timeout or lost connection, SQL unreachable, the storage account
+/// refusing) is a 503 problem, never a bare 500 or a stack trace: nothing was half-done (every change is one
+/// script), and every changing route is safe to retry with the same id. Both hosts wrap their handlers with this.
 /// </summary>
 public static class DependencyFailures
 {
-    public static async Task<IResult> GuardAsync(Func<Task<IResult>> handler)
+    public static async Task<IResult> GuardAsync(Func<Task<IResult>> handler, CancellationToken requestAborted = default)
     {
         try
         {
             return await handler().ConfigureAwait(false);
         }
-        catch (Exception e) when (RedisFailures.IsTransient(e) || e is System.Data.Common.DbException)
+        catch (Exception e) when (IsDependencyFailure(e, requestAborted))
         {
             return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Dependency unavailable",
-                "A backing service did not answer in time; retry with the same order or adjustment id.");
+                "A backing service did not answer in time; retry with the same order or adjustment id.",
+                new Dictionary<string, object?> { ["dependency"] = Dependency(e) });
         }
     }
+
+    public static bool IsDependencyFailure(Exception e, CancellationToken requestAborted = default) =>
+        RedisFailures.IsTransient(e) || e is System.Data.Common.DbException || StorageQueues.IsUnavailable(e, requestAborted);
+
+    private static string Dependency(Exception e) => e switch
+    {
+        _ when RedisFailures.IsTransient(e) => "redis",
+        System.Data.Common.DbException => "sql",
+        _ => "queue",
+    };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inventory.Api.Hosting;
 using Inventory.Application;
 using Inventory.Domain;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ namespace Inventory.Api.Http;
 /// Every HTTP route's behaviour, written once. The plain server maps these to minimal API routes; the Functions
 /// app calls them from thin HTTP-triggered functions. Authentication is the host's job.
 /// </summary>
-public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IHealthContributor> health)
+public sealed class InventoryHandlers(InventoryService inventory, HealthReporter health)
 {
     public async Task<IResult> DeductAsync(HttpRequest request)
     {
@@ -119,7 +120,7 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
             CancelStatus.Cancelled => new JsonBodyResult(200, new DeductionBody(orderId, "cancelled", BodyMapping.Lines(outcome.Lines)), "application/json",
                 outcome.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
             CancelStatus.NotFound => NotFound("Unknown order", $"No deduction is known for order '{orderId}'; a later deduction under this id will be refused."),
-            _ => Json(503, new DeductionBody(orderId, "unknown")),
+            _ => Json(503, new OutcomeBody(orderId, "unknown")),
         };
     }
 
@@ -268,12 +269,8 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
 
     public async Task<IResult> HealthAsync(HttpRequest request)
     {
-        var contributors = health.ToList();
-        var reports = await Task.WhenAll(contributors.Select(h => h.CheckHealthAsync(request.HttpContext.RequestAborted)));
-        var down = reports.Where(r => !r.Healthy).ToList();
-        var critical = contributors.Where((c, i) => c.Critical && !reports[i].Healthy).Any();
-        var status = critical ? "unhealthy" : down.Count > 0 ? "degraded" : "healthy";
-        return Json(critical ? 503 : 200, new HealthBody(status, reports.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail)).ToList()));
+        var report = await health.CheckAsync(request.HttpContext.RequestAborted);
+        return Json(report.Critical ? 503 : 200, new HealthBody(report.Status, report.Dependencies.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail)).ToList()));
     }
 
     private static JsonBodyResult Json(int status, object body) => new(status, body, "application/json");

@@ -6,7 +6,13 @@ public sealed record DeductedLine(string Sku, long Quantity, long Remaining);
 
 public sealed record ShortLineBody(string Sku, long Requested, long Available);
 
-public sealed record DeductionBody(string OrderId, string Status, IReadOnlyList<DeductedLine>? Lines = null);
+public sealed record DeductionBody(string OrderId, string Status, IReadOnlyList<DeductedLine> Lines);
+
+/// <summary>
+/// An answer without lines: "cancelled" (409, the id was cancelled first) or "unknown" (503, retry with the same
+/// id). Its own type, so the body has no "lines" member at all rather than "lines": null.
+/// </summary>
+public sealed record OutcomeBody(string OrderId, string Status);
 
 public sealed record InsufficientBody(string OrderId, string Status, IReadOnlyList<ShortLineBody> Lines);
 
@@ -21,7 +27,9 @@ public sealed record ReturnStatusBody(string OrderId, string ReturnId, string St
 
 public sealed record OrderLineBody(string Sku, long Quantity);
 
-public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool Persisted);
+/// <param name="Persisted">True when SQL's ledger holds the order; null when SQL did not answer in time (the rest
+/// came from Redis, which stays the authority on the order's state).</param>
+public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool? Persisted);
 
 public sealed record StockBody(string Sku, long Available);
 
@@ -43,6 +51,16 @@ public sealed record BatchBody(IReadOnlyList<BatchItemBody> Results);
 public sealed record HealthBody(string Status, IReadOnlyList<DependencyBody> Dependencies);
 
 public sealed record DependencyBody(string Name, bool Healthy, string Detail);
+
+public sealed record DeadTasksBody(IReadOnlyList<Inventory.Persistence.TaskRecord> Tasks);
+
+public sealed record RetriedTaskBody(long Id, string Status);
+
+public sealed record RedriveBody(int Moved);
+
+public sealed record ReconciliationBody(
+    DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int SkusChecked, int SkusNotCaughtUp, long DriftUnits,
+    IReadOnlyList<Inventory.Reconciliation.Drift> Drifted);
 
 internal static class BodyMapping
 {

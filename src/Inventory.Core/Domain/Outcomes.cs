@@ -45,7 +45,7 @@ public sealed record OrderView(
     string OrderId,
     OrderState State,
     IReadOnlyList<OrderLine> Lines,
-    bool Persisted,
+    bool? Persisted,
     IReadOnlyList<LineResult>? Deducted = null,
     IReadOnlyList<LineResult>? Restocked = null,
     IReadOnlyList<OrderLine>? Returned = null,
