@@ -42,11 +42,12 @@ internal sealed class JsonBodyResult(int status, object body, string contentType
     }
 }
 
+// Not BatchBody: generated code would resolve its object-typed items (problem details among them) from this context
+// alone. The batch body takes the reflection resolver, and its items come back here through the combined options.
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(DeductionBody))]
 [JsonSerializable(typeof(OutcomeBody))]
 [JsonSerializable(typeof(InsufficientBody))]
-[JsonSerializable(typeof(BatchBody))]
 [JsonSerializable(typeof(StockBody))]
 [JsonSerializable(typeof(OrderBody))]
 internal sealed partial class ResponseJson : JsonSerializerContext;
