@@ -374,7 +374,8 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         args[0] = order.OrderId;
         args[1] = order.Fingerprint;
         args[2] = order.EncodedLines;
-        args[3] = order.IsSinglePartition ? PartitionText(order.Partitions[0]) : string.Join(' ', order.Partitions);
+        // An integer RedisValue goes out as the same decimal text, without a string per call.
+        args[3] = order.IsSinglePartition ? order.Partitions[0] : string.Join(' ', order.Partitions);
         args[4] = order.IsSinglePartition ? "0" : "1";
         args[5] = _options.TtlSeconds;
         args[6] = mode;
@@ -430,7 +431,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         args[1] = epoch;
         args[2] = Deadline();
         args[3] = _options.TtlSeconds;
-        args[4] = Order.FingerprintOf(lines);
+        args[4] = ReferenceEquals(lines, order.Lines) ? order.Fingerprint : Order.FingerprintOf(lines);
         args[5] = _options.JournalLimit;
         for (var i = 0; i < lines.Count; i++)
         {
@@ -476,8 +477,6 @@ public sealed partial class RedisInventoryStore : IInventoryStore
 
     private static string EncodeResults(IEnumerable<LineResult> lines) =>
         string.Join(',', lines.Select(l => $"{l.Sku} {l.Quantity} {l.Remaining}"));
-
-    private static string PartitionText(int partition) => partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private long Deadline() => _time.GetUtcNow().ToUnixTimeMilliseconds() + _options.TimeoutMilliseconds;
 }

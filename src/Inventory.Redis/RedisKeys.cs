@@ -8,13 +8,16 @@ namespace Inventory.Redis;
 /// </summary>
 internal sealed class RedisKeys(string prefix)
 {
-    public string Tag(int partition) => $"{{{prefix}:{partition}}}";
+    /// <summary>Each partition's fixed key names, built once (partitions are at most 1024): every order uses several.</summary>
+    private readonly Fixed?[] _fixed = new Fixed?[1024];
 
-    public RedisKey Stock(int partition) => Tag(partition) + ":stock";
+    public string Tag(int partition) => For(partition).Tag;
 
-    public RedisKey Sequences(int partition) => Tag(partition) + ":seq";
+    public RedisKey Stock(int partition) => For(partition).Stock;
 
-    public RedisKey Journal(int partition) => Tag(partition) + ":journal";
+    public RedisKey Sequences(int partition) => For(partition).Sequences;
+
+    public RedisKey Journal(int partition) => For(partition).Journal;
 
     /// <summary>What one partition decided for an order: deducted, fenced or cancelled, at an epoch.</summary>
     public RedisKey Record(int partition, string orderId) => Tag(partition) + ":o:" + orderId;
@@ -23,10 +26,10 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Claim(int home, string orderId) => Tag(home) + ":c:" + orderId;
 
     /// <summary>Bloom filter of every order id ever claimed or cancelled with this home partition.</summary>
-    public RedisKey Seen(int home) => Tag(home) + ":seen";
+    public RedisKey Seen(int home) => For(home).Seen;
 
     /// <summary>Multi-partition orders in flight, scored by attempt start, for the recovery sweep.</summary>
-    public RedisKey Pending(int home) => Tag(home) + ":pending";
+    public RedisKey Pending(int home) => For(home).Pending;
 
     /// <summary>A return of an order, beside the order's claim: its lines, state (open, done, cancelled) and answer.</summary>
     public RedisKey Return(int home, string orderId, string returnId) => Tag(home) + ":rn:" + orderId + ":" + returnId;
@@ -39,8 +42,25 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Reconciled(int partition, string sku, long sequence) => Tag(partition) + ":r:" + sku + ":" + sequence;
 
     /// <summary>Present while the partition's data is intact; written at first start and after a rebuild.</summary>
-    public RedisKey Marker(int partition) => Tag(partition) + ":marker";
+    public RedisKey Marker(int partition) => For(partition).Marker;
 
-    public RedisKey[] PartitionKeys(int partition, string orderId) =>
-        [Stock(partition), Sequences(partition), Journal(partition), Record(partition, orderId), Marker(partition)];
+    public RedisKey[] PartitionKeys(int partition, string orderId)
+    {
+        var keys = For(partition);
+        return [keys.Stock, keys.Sequences, keys.Journal, keys.Tag + ":o:" + orderId, keys.Marker];
+    }
+
+    // A race builds the same names twice; either copy is right.
+    private Fixed For(int partition) => _fixed[partition] ??= new Fixed($"{{{prefix}:{partition}}}");
+
+    private sealed class Fixed(string tag)
+    {
+        public readonly string Tag = tag;
+        public readonly string Stock = tag + ":stock";
+        public readonly string Sequences = tag + ":seq";
+        public readonly string Journal = tag + ":journal";
+        public readonly string Seen = tag + ":seen";
+        public readonly string Pending = tag + ":pending";
+        public readonly string Marker = tag + ":marker";
+    }
 }

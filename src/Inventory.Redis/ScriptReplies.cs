@@ -74,11 +74,27 @@ internal sealed record SlotReply(
             return [];
         }
 
-        return encoded.Split(',').Select(entry =>
+        // Every deduction answer passes here: spans, not Split and LINQ.
+        var lines = new List<LineResult>(1);
+        var rest = encoded.AsSpan();
+        while (true)
         {
-            var parts = entry.Split(' ');
-            return new LineResult(parts[0], long.Parse(parts[1], CultureInfo.InvariantCulture), long.Parse(parts[2], CultureInfo.InvariantCulture));
-        }).ToList();
+            var comma = rest.IndexOf(',');
+            var entry = comma < 0 ? rest : rest[..comma];
+            var first = entry.IndexOf(' ');
+            var second = first + 1 + entry[(first + 1)..].IndexOf(' ');
+            var third = entry[(second + 1)..].IndexOf(' ');
+            // "sku qty remaining": a fourth field would have been ignored by the split this replaced
+            var remaining = third < 0 ? entry[(second + 1)..] : entry.Slice(second + 1, third);
+            lines.Add(new LineResult(entry[..first].ToString(), long.Parse(entry[(first + 1)..second], CultureInfo.InvariantCulture),
+                long.Parse(remaining, CultureInfo.InvariantCulture)));
+            if (comma < 0)
+            {
+                return lines;
+            }
+
+            rest = rest[(comma + 1)..];
+        }
     }
 
     private static long Long(RedisResult value) => long.Parse((string)value!, CultureInfo.InvariantCulture);

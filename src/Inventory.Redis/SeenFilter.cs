@@ -21,7 +21,10 @@ internal sealed class SeenFilter(long bits)
     /// <summary>Writes the offsets into args from index at, so script arguments need no second array.</summary>
     public void Fill(string orderId, RedisValue[] args, int at)
     {
-        var bytes = Encoding.UTF8.GetBytes(orderId);
+        // Ids are at most 64 characters (of ASCII once validated); the stack holds them without an allocation.
+        var max = Encoding.UTF8.GetMaxByteCount(orderId.Length);
+        Span<byte> bytes = max <= 256 ? stackalloc byte[max] : new byte[max];
+        bytes = bytes[..Encoding.UTF8.GetBytes(orderId, bytes)];
         var h1 = Hash(bytes, 0xcbf29ce484222325UL);
         var h2 = Hash(bytes, 0x84222325cbf29ce4UL) | 1;
         var m = (ulong)bits;
@@ -31,7 +34,7 @@ internal sealed class SeenFilter(long bits)
         }
     }
 
-    private static ulong Hash(byte[] bytes, ulong seed)
+    private static ulong Hash(ReadOnlySpan<byte> bytes, ulong seed)
     {
         var h = seed;
         foreach (var b in bytes)

@@ -30,6 +30,9 @@ if (app.Configuration.GetValue<bool>("Inventory:Benchmark:NoopEndpoint"))
 {
     // The baseline the HTTP benchmark compares against: the same server, no middleware, no work.
     app.MapPost("/bench/noop", () => Results.Ok()).ExcludeFromDescription();
+    // scripts/bench-http.sh reads it before and after a load run: allocated bytes per request, from outside.
+    app.MapGet("/bench/allocated", () => Results.Text(GC.GetTotalAllocatedBytes(false).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+        .ExcludeFromDescription();
 }
 
 app.Lifetime.ApplicationStarted.Register(() =>

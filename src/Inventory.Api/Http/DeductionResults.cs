@@ -29,15 +29,16 @@ internal static class DeductionResults
     public static IResult ToResult(DeductionOutcome outcome)
     {
         var (status, body) = Describe(outcome);
-        var headers = new Dictionary<string, string>();
+        // No dictionary for the usual answer (a first decision, not throttled): it has no extra header.
+        Dictionary<string, string>? headers = null;
         if (outcome.Replayed)
         {
-            headers[ReplayedHeader] = "true";
+            (headers ??= [])[ReplayedHeader] = "true";
         }
 
         if (outcome.RetryAfter is { } retryAfter)
         {
-            headers["Retry-After"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            (headers ??= [])["Retry-After"] = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return new JsonBodyResult(status, body, body is ProblemDetails ? "application/problem+json" : "application/json", headers);

@@ -19,11 +19,27 @@ public static class DependencyFailures
         }
         catch (Exception e) when (IsDependencyFailure(e, requestAborted))
         {
-            return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Dependency unavailable",
-                "A backing service did not answer in time; retry with the same order or adjustment id.",
-                new Dictionary<string, object?> { ["dependency"] = Dependency(e) });
+            return Unavailable(e);
         }
     }
+
+    /// <summary>The same guard for a handler that takes its arguments, so the plain server's routes need no closure per request.</summary>
+    public static async Task<IResult> GuardAsync<TServices, TRequest>(Func<TServices, TRequest, Task<IResult>> handler, TServices services, TRequest request, CancellationToken requestAborted)
+    {
+        try
+        {
+            return await handler(services, request).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsDependencyFailure(e, requestAborted))
+        {
+            return Unavailable(e);
+        }
+    }
+
+    private static IResult Unavailable(Exception e) =>
+        Problems.Status(StatusCodes.Status503ServiceUnavailable, "Dependency unavailable",
+            "A backing service did not answer in time; retry with the same order or adjustment id.",
+            new Dictionary<string, object?> { ["dependency"] = Dependency(e) });
 
     public static bool IsDependencyFailure(Exception e, CancellationToken requestAborted = default) =>
         RedisFailures.IsTransient(e) || e is System.Data.Common.DbException || StorageQueues.IsUnavailable(e, requestAborted);

@@ -14,10 +14,15 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
 {
     public async Task<IResult> DeductAsync(HttpRequest request)
     {
-        var (document, problem) = await RequestBody.ReadAsync(request, Limits.MaxBodyBytes, request.HttpContext.RequestAborted);
+        var (document, fast, problem) = await RequestBody.ReadAsync(request, Limits.MaxBodyBytes, DeductionJson.TryRead, request.HttpContext.RequestAborted);
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (fast is not null)
+        {
+            return DeductionResults.ToResult(await inventory.DeductAsync(fast, request.HttpContext.RequestAborted));
         }
 
         using (document)

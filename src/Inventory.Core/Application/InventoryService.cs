@@ -145,6 +145,12 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
     /// <summary>A throttled request that repeats an order already decided gets its original answer, never a 429.</summary>
     private async Task<DeductionOutcome?> ThrottleAsync(Order order, CancellationToken cancellationToken)
     {
+        if (!limiter.Enabled)
+        {
+            // off by default: no SKU list to build per order
+            return null;
+        }
+
         var retryAfter = await limiter.TryAcquireAsync(order.Lines.Select(l => l.Sku), cancellationToken).ConfigureAwait(false);
         if (retryAfter is null)
         {

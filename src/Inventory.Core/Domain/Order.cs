@@ -32,6 +32,13 @@ public sealed class Order
 
     public static Order Create(DeductionRequest request, Partitioner partitioner)
     {
+        if (request.Lines is [var only])
+        {
+            // The usual order (one SKU): its encoding is its fingerprint, and there is nothing to sum or sort.
+            var encoded = Encode(only);
+            return new Order(request.OrderId, [only], encoded, encoded, [partitioner.PartitionOf(only.Sku)]);
+        }
+
         var summed = new List<OrderLine>(request.Lines.Count);
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var line in request.Lines)
@@ -55,7 +62,10 @@ public sealed class Order
         Lines.Where(l => partitioner.PartitionOf(l.Sku) == partition).ToList();
 
     public static string Encode(IEnumerable<OrderLine> lines) =>
-        string.Join(',', lines.Select(l => $"{l.Sku} {l.Quantity}"));
+        string.Join(',', lines.Select(Encode));
+
+    private static string Encode(OrderLine line) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{line.Sku} {line.Quantity}");
 
     public static IReadOnlyList<OrderLine> Decode(string? encoded)
     {

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# The HTTP deduction path measured the way operators see it: the Release plain server and the minimal reference
+# server (tests/Inventory.ReferenceServer) as separate processes on the same Redis, driven by wrk from another process
+# with unique order ids over 64 SKUs. Each round starts both servers fresh, warms the measured route, measures each
+# in turn (the order alternates per round), then deletes the round's Redis keys and stops both by pid.
+# Prints per round and the median of the rounds: deductions/s, p50/p99, server CPU µs per order (/proc/<pid>/stat),
+# Redis CPU µs per order (INFO cpu: the whole Redis process; INFO commandstats: script time only), EVALSHA calls per
+# order (more than the protocol's 2 or 1 means someone else used this Redis meanwhile), allocated bytes per request
+# (GC.GetTotalAllocatedBytes via /bench/allocated), RSS after the run, and Redis bytes per remembered order
+# (MEMORY USAGE of sampled order keys). Ratios are this project against the reference in the same round.
+# Usage: scripts/bench-http.sh [--rounds N] [--duration S] [--warmup S] [--connections C] [--threads T] [--no-build]
+#        Env: BENCH_REDIS (127.0.0.1:6380), plus any Inventory__* setting for the plain server (e.g. the SQL engine).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROUNDS=3 DURATION=10 WARMUP=5 CONNECTIONS=64 THREADS=2 BUILD=1
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --duration) DURATION=$2; shift 2 ;;
+    --warmup) WARMUP=$2; shift 2 ;;
+    --connections) CONNECTIONS=$2; shift 2 ;;
+    --threads) THREADS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+REDIS="${BENCH_REDIS:-127.0.0.1:6380}"
+RHOST="${REDIS%:*}" RPORT="${REDIS##*:}"
+KEY="bench-$RANDOM$RANDOM"
+RUN="b$(date +%s | tail -c 6)$RANDOM"
+LOG="$ROOT/.local/log/bench-http-$RUN"
+SKUS=64 STOCK=100000000
+TICK=$(getconf CLK_TCK)
+mkdir -p "$LOG"
+rcli() { redis-cli -h "$RHOST" -p "$RPORT" "$@"; }
+command -v wrk >/dev/null || { echo "[bench-http] wrk not found: apt-get install -y wrk" >&2; exit 1; }
+rcli ping >/dev/null || { echo "[bench-http] Redis $REDIS does not answer" >&2; exit 1; }
+
+if [[ $BUILD == 1 ]]; then
+  echo "[bench-http] dotnet build -c Release (server, reference server)"
+  dotnet build -c Release "$ROOT/src/Inventory.Server" >"$LOG/build.log" 2>&1 || { tail -20 "$LOG/build.log" >&2; exit 1; }
+  dotnet build -c Release "$ROOT/tests/Inventory.ReferenceServer" >>"$LOG/build.log" 2>&1 || { tail -20 "$LOG/build.log" >&2; exit 1; }
+fi
+SERVER_DLL="$ROOT/src/Inventory.Server/bin/Release/net10.0/Inventory.Server.dll"
+REFERENCE_DLL="$ROOT/tests/Inventory.ReferenceServer/bin/Release/net10.0/Inventory.ReferenceServer.dll"
+
+PIDS=() PREFIXES=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || continue
+    # not this shell's child (started in a command substitution): wait for it to be gone before deleting its keys
+    for _ in $(seq 1 100); do [[ -e /proc/$pid ]] || break; sleep 0.1; done
+  done
+  PIDS=()
+  for pattern in "${PREFIXES[@]}"; do
+    rcli --scan --pattern "$pattern" | xargs -r -n 500 redis-cli -h "$RHOST" -p "$RPORT" UNLINK >/dev/null
+  done
+  PREFIXES=()
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_up() { # url
+  for _ in $(seq 1 300); do
+    [[ $(curl -s -o /dev/null -w '%{http_code}' "$1" || true) == 200 ]] && return 0
+    sleep 0.1
+  done
+  echo "[bench-http] $1 did not answer" >&2; return 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+redis_cpu() { rcli info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'; }
+script_stats() { rcli info commandstats | tr -d '\r' | awk -F'[=,:]' '/^cmdstat_(evalsha|eval):/ {c += $3; u += $5} END {printf "%d %d", c, u}'; }
+to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
+# Average MEMORY USAGE (bytes, exact) of up to 200 keys matching a pattern.
+key_bytes() {
+  { rcli --scan --pattern "$1" || true; } | head -n 200 | sed 's/^/MEMORY USAGE /; s/$/ SAMPLES 0/' | rcli |
+    awk '{s += $1; n++} END {printf "%.0f", n ? s / n : 0}'
+}
+
+# One measured load run against a started server; prints "rps p50 p99 cpu_us redis_us script_us evalsha alloc rss non2xx".
+measure() { # name port pid run
+  local name=$1 port=$2 pid=$3 run=$4
+  local a0 c0 r0 s0 out a1 c1 r1 s1
+  a0=$(curl -s "http://127.0.0.1:$port/bench/allocated"); c0=$(cpu_ticks "$pid"); r0=$(redis_cpu); s0=$(script_stats)
+  out=$(BENCH_RUN="$run" BENCH_KEY="$KEY" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$ROOT/scripts/bench-http.lua" "http://127.0.0.1:$port")
+  c1=$(cpu_ticks "$pid"); r1=$(redis_cpu); s1=$(script_stats); a1=$(curl -s "http://127.0.0.1:$port/bench/allocated")
+  echo "$out" >"$LOG/wrk-$name-$run.txt"
+  local requests rps p50 p99 non2xx
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  rps=$(echo "$out" | awk '/^Requests\/sec/ {print $2}')
+  p50=$(to_ms "$(echo "$out" | awk '$1 == "50%" {print $2}')")
+  p99=$(to_ms "$(echo "$out" | awk '$1 == "99%" {print $2}')")
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}'); non2xx=${non2xx:-0}
+  awk -v n="$requests" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v c="$((c1 - c0))" -v tick="$TICK" -v r0="$r0" -v r1="$r1" \
+      -v s0="$s0" -v s1="$s1" -v a="$((a1 - a0))" -v rss="$(rss_mb "$pid")" -v bad="$non2xx" 'BEGIN {
+    split(s0, x, " "); split(s1, y, " ")
+    printf "%.0f %.2f %.2f %.1f %.1f %.1f %.2f %.0f %s %s\n", rps, p50, p99, c * 1e6 / tick / n, (r1 - r0) * 1e6 / n,
+      (y[2] - x[2]) / n, (y[1] - x[1]) / n, a / n, rss, bad }'
+}
+
+# Started from their bin directories as ./run does, so appsettings.json (Microsoft.AspNetCore at Warning) applies.
+start_server() { # prefix port -> pid
+  Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$1" Inventory__Redis__SeenFilterBits=65536 \
+  Inventory__Keys__Function="$KEY" Inventory__Keys__Admin="$KEY" Inventory__Benchmark__NoopEndpoint=true \
+  Inventory__Sql__Provider="${Inventory__Sql__Provider:-none}" Inventory__Workers__Engine="${Inventory__Workers__Engine:-false}" \
+    bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" --urls "$1"' "$SERVER_DLL" "http://127.0.0.1:$2" >"$LOG/server-$1.log" 2>&1 &
+  echo $!
+}
+start_reference() { # prefix port -> pid
+  bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" "$@"' "$REFERENCE_DLL" --urls "http://127.0.0.1:$2" \
+    --Reference:KeyPrefix="$1" --Reference:Key="$KEY" --Reference:Redis="$REDIS" >"$LOG/reference-$1.log" 2>&1 &
+  echo $!
+}
+
+ROWS=()
+for round in $(seq 1 "$ROUNDS"); do
+  sp="${RUN}p$round" rp="${RUN}r$round"
+  PREFIXES+=("{$sp:*" "{$rp}*")
+  sport=$(free_port); spid=$(start_server "$sp" "$sport"); PIDS+=("$spid")
+  rport=$(free_port); rpid=$(start_reference "$rp" "$rport"); PIDS+=("$rpid")
+  wait_up "http://127.0.0.1:$sport/api/health"; wait_up "http://127.0.0.1:$rport/bench/allocated"
+  for i in $(seq 0 $((SKUS - 1))); do
+    curl -sf -X PUT "http://127.0.0.1:$sport/api/stock/b-$i" -H "x-functions-key: $KEY" -H 'content-type: application/json' \
+      -d "{\"available\":$STOCK}" >/dev/null
+  done
+  rcli hset "{$rp}:stock" $(for i in $(seq 0 $((SKUS - 1))); do echo "b-$i $STOCK"; done) >/dev/null
+  # Warm-up: the measured route of each, at full load, long enough for tiered JIT to settle.
+  BENCH_RUN="${sp}w" BENCH_KEY="$KEY" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/scripts/bench-http.lua" "http://127.0.0.1:$sport" >/dev/null
+  BENCH_RUN="${rp}w" BENCH_KEY="$KEY" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/scripts/bench-http.lua" "http://127.0.0.1:$rport" >/dev/null
+  if (( round % 2 )); then
+    s=$(measure server "$sport" "$spid" "${sp}m"); r=$(measure reference "$rport" "$rpid" "${rp}m")
+  else
+    r=$(measure reference "$rport" "$rpid" "${rp}m"); s=$(measure server "$sport" "$spid" "${sp}m")
+  fi
+  sb=$(( $(key_bytes "{$sp:*}:c:${sp}m-*") + $(key_bytes "{$sp:*}:o:${sp}m-*") ))
+  rb=$(key_bytes "{$rp}:o:${rp}m-*")
+  ROWS+=("$s $sb|$r $rb")
+  echo "[bench-http] round $round  server: $s $sb   reference: $r $rb"
+  cleanup
+done
+
+# Per metric: median over rounds of each side, and the median of the per-round ratios (project / reference).
+printf '%s\n' "${ROWS[@]}" | awk -F'|' -v rounds="$ROUNDS" -v conn="$CONNECTIONS" -v dur="$DURATION" '
+function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+{ split($1, s, " "); split($2, r, " "); for (k = 1; k <= 11; k++) { S[k, NR] = s[k]; R[k, NR] = r[k] } }
+END {
+  split("deductions/s|p50 ms|p99 ms|server CPU us/order|Redis CPU us/order (process)|Redis script us/order (commandstats)|EVALSHA calls/order|allocated bytes/request|server RSS MB after run|non-2xx answers|Redis bytes/remembered order", name, "|")
+  printf "\nHTTP POST /api/deductions, wrk -c%d, %ds per run, median of %d rounds (ratio: median of per-round project/reference)\n", conn, dur, rounds
+  printf "%-40s %14s %14s %10s   %s\n", "metric", "project", "reference", "ratio", "per-round ratios"
+  for (k = 1; k <= 11; k++) {
+    list = ""
+    for (i = 1; i <= NR; i++) { a[i] = S[k, i]; b[i] = R[k, i]; q[i] = (R[k, i] + 0 != 0) ? S[k, i] / R[k, i] : 0; list = list sprintf("%.2f ", q[i]) }
+    ms = median(a, NR); mr = median(b, NR); mq = median(q, NR)
+    printf "%-40s %14.2f %14.2f %10s   %s\n", name[k], ms, mr, (mr + 0 != 0) ? sprintf("%.2f", mq) : "-", list
+  }
+}'
+echo "[bench-http] logs and wrk outputs: $LOG"
