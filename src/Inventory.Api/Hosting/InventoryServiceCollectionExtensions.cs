@@ -63,7 +63,9 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<IInventoryStore>(sp => new InstrumentedInventoryStore(
             sp.GetRequiredService<RedisInventoryStore>(),
             sp.GetService<ILogger<InstrumentedInventoryStore>>() ?? NullLogger<InstrumentedInventoryStore>.Instance));
-        services.AddSingleton<IHealthContributor>(sp => sp.GetRequiredService<RedisInventoryStore>());
+        services.AddSingleton(configuration.GetSection("Inventory:Redis:Health").Get<RedisHealthOptions>() ?? new RedisHealthOptions());
+        services.AddSingleton(sp => new RedisRebuildProgress(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IHealthContributor, RedisHealth>();
         services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(sp => new RedisPartitionGuard(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(configuration.GetSection("Inventory:Redis:Recovery").Get<RedisRecoveryOptions>() ?? new RedisRecoveryOptions());

@@ -1,3 +1,4 @@
+using Inventory.Domain;
 using Inventory.Redis;
 using Microsoft.AspNetCore.Http;
 
@@ -6,7 +7,8 @@ namespace Inventory.Api.Http;
 /// <summary>
 /// A dependency failing mid-request (Redis timeout or lost connection, SQL unreachable) is a 503 problem, never a
 /// bare 500: nothing was half-done (every change is one script), and every changing route is safe to retry with
-/// the same id. Both hosts wrap their handlers with this.
+/// the same id. An outright Redis refusal (OOM, READONLY, ...) is not a timeout: the problem names it, says nothing
+/// changed, and carries Retry-After. Both hosts wrap their handlers with this.
 /// </summary>
 public static class DependencyFailures
 {
@@ -16,10 +18,46 @@ public static class DependencyFailures
         {
             return await handler().ConfigureAwait(false);
         }
+        catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+        {
+            return Unavailability.Problem(refusal.Cause, refusal.RetryAfter, $"Redis refused the change ({refusal.Code}: {refusal.Meaning}); nothing changed. Retry later with the same id.");
+        }
         catch (Exception e) when (RedisFailures.IsTransient(e) || e is System.Data.Common.DbException)
         {
             return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Dependency unavailable",
                 "A backing service did not answer in time; retry with the same order or adjustment id.");
         }
     }
+}
+
+/// <summary>503s that are definite: nothing changed, for a named cause, retry after a stated time.</summary>
+internal static class Unavailability
+{
+    public static string Explain(string? cause) => cause switch
+    {
+        UnavailableCauses.JournalBacklog => "the partition's journal is at its bound (SQL is behind)",
+        UnavailableCauses.Rebuilding => "the partition is being rebuilt from SQL after Redis lost its data",
+        UnavailableCauses.LedgerUnavailable => "Redis forgot this id and SQL's ledger, which remembers it, did not answer",
+        { } redis when RedisRefusal.Parse(redis.StartsWith("redis_", StringComparison.Ordinal) ? redis[6..].ToUpperInvariant() : "") is { } refusal =>
+            $"Redis refused the command ({refusal.Code}: {refusal.Meaning})",
+        _ => "a backing service refused the request",
+    };
+
+    public static IResult Problem(string cause, TimeSpan retryAfter, string detail, IDictionary<string, object?>? extensions = null)
+    {
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Status = 503, Title = "Temporarily unavailable", Detail = detail, Type = "https://www.rfc-editor.org/rfc/rfc9110#section-15.6.4",
+        };
+        problem.Extensions["cause"] = cause;
+        foreach (var (name, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            problem.Extensions[name] = value;
+        }
+
+        return new JsonBodyResult(503, problem, "application/problem+json", new Dictionary<string, string> { ["Retry-After"] = RetryAfterSeconds(retryAfter) });
+    }
+
+    public static string RetryAfterSeconds(TimeSpan retryAfter) =>
+        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -119,6 +119,8 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
             CancelStatus.Cancelled => new JsonBodyResult(200, new DeductionBody(orderId, "cancelled", BodyMapping.Lines(outcome.Lines)), "application/json",
                 outcome.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
             CancelStatus.NotFound => NotFound("Unknown order", $"No deduction is known for order '{orderId}'; a later deduction under this id will be refused."),
+            CancelStatus.Unavailable => Unavailability.Problem(outcome.Cause ?? "unavailable", outcome.RetryAfter ?? UnavailableCauses.RebuildRetry,
+                $"Nothing was cancelled or restocked: {Unavailability.Explain(outcome.Cause)}. Retry later.", new Dictionary<string, object?> { ["orderId"] = orderId }),
             _ => Json(503, new DeductionBody(orderId, "unknown")),
         };
     }
@@ -231,9 +233,9 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
         var contributors = health.ToList();
         var reports = await Task.WhenAll(contributors.Select(h => h.CheckHealthAsync(request.HttpContext.RequestAborted)));
         var down = reports.Where(r => !r.Healthy).ToList();
-        var critical = contributors.Where((c, i) => c.Critical && !reports[i].Healthy).Any();
+        var critical = contributors.Where((c, i) => (reports[i].Critical ?? c.Critical) && !reports[i].Healthy).Any();
         var status = critical ? "unhealthy" : down.Count > 0 ? "degraded" : "healthy";
-        return Json(critical ? 503 : 200, new HealthBody(status, reports.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail)).ToList()));
+        return Json(critical ? 503 : 200, new HealthBody(status, reports.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail, r.Data)).ToList()));
     }
 
     private static JsonBodyResult Json(int status, object body) => new(status, body, "application/json");
@@ -241,7 +243,8 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
     private static IResult NotFound(string title, string detail) => Problems.Status(404, title, detail);
 
     private static IResult Rebuilding(string sku) =>
-        Problems.Status(503, "Temporarily unavailable", $"The partition holding '{sku}' is being rebuilt; nothing changed, retry later.");
+        Unavailability.Problem(UnavailableCauses.Rebuilding, UnavailableCauses.RebuildRetry,
+            $"The partition holding '{sku}' is being rebuilt from SQL; nothing changed, retry later.", new Dictionary<string, object?> { ["sku"] = sku });
 
     private static IResult UnknownSku(string sku) =>
         Problems.Status(404, "Unknown SKU", $"'{sku}' was never stocked.", new Dictionary<string, object?> { ["sku"] = sku });
