@@ -77,7 +77,12 @@ public sealed class RedisHealth(
         return ping with { Data = data };
     }
 
-    /// <summary>INFO memory of every connected primary (sent as a raw command: the client gates INFO behind admin mode).</summary>
+    /// <summary>
+    /// INFO memory of every connected primary. The client gates INFO behind admin mode, which this service does not
+    /// enable; a read-only script asks for it instead, flagged allow-oom so a full node still answers.
+    /// </summary>
+    private const string InfoMemory = "#!lua flags=no-writes,allow-oom\nreturn redis.call('INFO', 'memory')";
+
     private async Task<IReadOnlyList<RedisNodeMemory>> MemoryAsync()
     {
         var primaries = redis.GetEndPoints().Select(e => redis.GetServer(e)).Where(s => s.IsConnected && !s.IsReplica).ToList();
@@ -85,7 +90,7 @@ public sealed class RedisHealth(
         {
             try
             {
-                return (server, Info: (string?)await server.ExecuteAsync("INFO", "memory").ConfigureAwait(false));
+                return (server, Info: (string?)await server.ExecuteAsync("EVAL", InfoMemory, 0).ConfigureAwait(false));
             }
             catch (Exception e) when (RedisFailures.IsTransient(e))
             {

@@ -23,7 +23,7 @@ internal static class DeductionResults
             new Dictionary<string, object?> { ["orderId"] = outcome.OrderId })),
         DeductionStatus.Unavailable => (503, ProblemBody(503, "Temporarily unavailable",
             $"Nothing was deducted: {Unavailability.Explain(outcome.Cause)}. Retry later with the same order id.",
-            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["status"] = "not_deducted", ["cause"] = outcome.Cause ?? "unavailable" })),
+            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["outcome"] = "not_deducted", ["cause"] = outcome.Cause ?? "unavailable" })),
         _ => (503, new DeductionBody(outcome.OrderId, "unknown")),
     };
 
