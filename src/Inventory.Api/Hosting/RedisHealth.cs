@@ -23,19 +23,47 @@ public sealed class RedisHealthOptions
 /// while a rebuild runs.
 /// </summary>
 public sealed class RedisHealth(
-    RedisInventoryStore store, IConnectionMultiplexer redis, RedisRebuildProgress rebuild, RedisHealthOptions options) : IHealthContributor
+    RedisInventoryStore store, IConnectionMultiplexer redis, RedisPartitionGuard guard, RedisRebuildProgress rebuild, RedisHealthOptions options) : IHealthContributor
 {
+    /// <summary>
+    /// How long health waits for Redis. While a node restarts the client queues commands until it reconnects (up to
+    /// the command timeout); health must answer within a second regardless, so it stops waiting sooner.
+    /// </summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMilliseconds(600);
+
     public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
-        var ping = await store.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+        DependencyHealth ping;
+        IReadOnlyList<RedisNodeMemory> nodes;
+        IReadOnlyList<int> unmarked;
+        try
+        {
+            var pinged = store.CheckHealthAsync(cancellationToken);
+            var memory = MemoryAsync();
+            // Markers read here too, not only by the recovery loop: health must say "lost" the moment a node comes
+            // back empty, not up to one check interval later.
+            var markers = guard.FindUnmarkedAsync();
+            // One deadline for all three: they run at once.
+            await Task.WhenAll(pinged, memory, markers).WaitAsync(Patience, cancellationToken).ConfigureAwait(false);
+            (ping, nodes, unmarked) = (pinged.Result, memory.Result, markers.Result);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return new DependencyHealth("redis", false, e.GetType().Name);
+        }
+        catch (TimeoutException)
+        {
+            return new DependencyHealth("redis", false, $"no answer within {Patience.TotalMilliseconds:0} ms", Data: new RedisHealthData([], rebuild.Snapshot().Closed, rebuild.Snapshot().Run, null));
+        }
+
         if (!ping.Healthy)
         {
             return ping;
         }
 
-        var nodes = await MemoryAsync().ConfigureAwait(false);
         InventoryTelemetry.RecordRedisMemory(nodes.Where(n => n.MaxBytes > 0).Select(n => (n.Node, n.Ratio)).ToList());
         var snapshot = rebuild.Snapshot();
+        snapshot = snapshot with { Closed = snapshot.Closed.Union(unmarked).Order().ToList() };
         var data = new RedisHealthData(nodes, snapshot.Closed, snapshot.Run, snapshot.Others.Count > 0 ? snapshot.Others : null);
 
         var problems = new List<string>();
@@ -51,11 +79,7 @@ public sealed class RedisHealth(
             problems.Add($"Redis refused writes {Math.Max(0, (DateTimeOffset.UtcNow - refused.At).TotalSeconds):0} s ago: {refused.Refusal.Code} ({refused.Refusal.Meaning})");
         }
 
-        if (!snapshot.Observed)
-        {
-            problems.Add("partitions not checked yet");
-        }
-        else if (snapshot.Closed.Count > 0)
+        if (snapshot.Closed.Count > 0)
         {
             problems.Add($"partitions {string.Join(",", snapshot.Closed)} rebuilding from SQL" + (snapshot.Run is { } run
                 ? $": rows {run.RowsDone}/{run.RowsTotal}, elapsed {run.ElapsedSeconds:0} s, estimate {(run.EstimateSeconds is { } e ? $"{e:0} s" : "unknown")}"

@@ -33,8 +33,8 @@ public sealed class RedisRecoveryOptions
 /// within the idempotency TTL, then mark it. Claims are not restored here: an absent claim whose id the refilled
 /// filter knows is restored from SQL when its order is next asked about (docs/redis-keys.md, rule 11). Partitions
 /// go smallest first, each opened as soon as it is done; a lock in Redis makes one instance rebuild a partition at a
-/// time. A partition never written before (no SQL cursor) is simply marked; without SQL there is nothing to rebuild
-/// from, so partitions are marked as found.
+/// time. Before SQL holds any history (a new deployment) partitions are simply marked; without SQL there is nothing
+/// to rebuild from, so partitions are marked as found.
 /// </summary>
 public sealed partial class RedisRecovery(
     RedisPartitionGuard guard, RedisOptions redisOptions, Partitioner partitioner, RedisRecoveryOptions options,
@@ -102,9 +102,11 @@ public sealed partial class RedisRecovery(
             return [];
         }
 
-        var cursors = ledger is null ? [] : (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(c => c.PersistedThrough is not ("" or "0")).Select(c => c.JournalPartition).ToHashSet();
-        var lost = unmarked.Where(cursors.Contains).ToList();
+        // Once SQL holds any history, every unmarked partition is lost, including one that never held stock: it is
+        // still the home of order ids, and its seen filter must be refilled before it claims again.
+        var history = ledger is not null && (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
+            .Any(c => c.PersistedThrough is not ("" or "0"));
+        var lost = history ? unmarked.ToList() : [];
         foreach (var fresh in unmarked.Except(lost))
         {
             await guard.MarkAsync(fresh).ConfigureAwait(false);
