@@ -216,7 +216,7 @@ public sealed partial class RedisRecovery(
                 if (await guard.MarkRebuiltAsync(partition, _owner).ConfigureAwait(false))
                 {
                     progress.PartitionDone(partition);
-                    LogRebuilt(logger, partition, orders, time.GetElapsedTime(started).TotalSeconds);
+                    LogPartitionOpen(logger, partition, orders, time.GetElapsedTime(started).TotalSeconds);
                 }
                 else
                 {
@@ -224,6 +224,8 @@ public sealed partial class RedisRecovery(
                     LogLockLost(logger, partition);
                 }
             }
+
+            LogRebuilt(logger, string.Join(",", progress.Snapshot().Run?.Done ?? []), progress.Snapshot().Run?.ElapsedSeconds ?? 0);
         }
         finally
         {
@@ -414,8 +416,11 @@ public sealed partial class RedisRecovery(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} moved to another primary: rebuilding them from SQL before they sell again")]
     private static partial void LogFailover(ILogger logger, string partitions);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partition {Partition} rebuilt from SQL and selling again ({Orders} order records restored in {Seconds:0.0} s)")]
-    private static partial void LogRebuilt(ILogger logger, int partition, long orders, double seconds);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partition {Partition} is selling again ({Orders} order records restored in {Seconds:0.0} s)")]
+    private static partial void LogPartitionOpen(ILogger logger, int partition, long orders, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partitions {Partitions} rebuilt from SQL in {Seconds:0.0} s")]
+    private static partial void LogRebuilt(ILogger logger, string partitions, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilding Redis from SQL: {Progress}")]
     private static partial void LogProgress(ILogger logger, string progress);
