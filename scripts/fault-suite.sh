@@ -11,7 +11,7 @@
 #   --faults   comma-separated, in schedule order (repeated round-robin), default all:
 #              kill,stall,redis-restart,drop,kill-mid-order,pause,postgres,delay,redis-kill,azurite
 #   --redis    private (default): a redis-server of this run on $FAULT_REDIS_PORT (6390), restarted by this script;
-#              shared: the services' Redis on 6380, restarted with scripts/services.sh (wipes it: no persistence)
+#              shared: the services' Redis on 6380, reset with scripts/services.sh (restarted with its data deleted)
 #   --persistence  private Redis only: aof (default; appendfsync always, a restart or kill -9 loses nothing) or
 #              none (a restart loses Redis's data: the lossy case; losses are counted, and the run fails)
 #   --keep     keep the database and the run's Redis data afterwards
@@ -183,8 +183,9 @@ fault_redis-restart() {
     start_private_redis
     record_fault "redis restart ($PERSISTENCE)" "$t0"
   else
-    scripts/services.sh restart redis >>"$DIR/services.log" 2>&1 || die "services.sh restart redis failed"
-    record_fault "redis restart (shared, no persistence)" "$t0"
+    # reset, not restart: the services' Redis keeps its data across a restart (append-only file); this fault is the loss.
+    scripts/services.sh reset redis >>"$DIR/services.log" 2>&1 || die "services.sh reset redis failed"
+    record_fault "redis restart (shared, data deleted)" "$t0"
   fi
 }
 

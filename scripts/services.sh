@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Local dev/CI services on loopback, all state under <repo>/.local/ (git-ignored):
-#   redis    standalone Redis      127.0.0.1:6380
-#   cluster  Redis Cluster         127.0.0.1:7001-7006 (masters 7001-7003, one replica each)
+#   redis    standalone Redis      127.0.0.1:6380 (append-only file: its data survives stop/start; reset deletes it)
+#   cluster  Redis Cluster         127.0.0.1:7001-7006 (masters 7001-7003, one replica each; no persistence: the
+#            failover tests kill and restart its nodes empty, so stop/start loses its data)
 #   postgres PostgreSQL            127.0.0.1:5433 (trust auth, user postgres; dbs inventory, inventory_test)
 #   azurite  Azurite               127.0.0.1:10000 blob / 10001 queue / 10002 table
 # Usage: scripts/services.sh start|stop|restart|status|install|reset [redis|cluster|postgres|azurite ...]
@@ -19,8 +20,13 @@ REDIS_PORT=6380
 CLUSTER_PORTS=(7001 7002 7003 7004 7005 7006)
 PG_PORT=5433
 ALL=(redis cluster postgres azurite)
-REDIS_FLAGS=(--bind 127.0.0.1 --save '' --appendonly no --daemonize yes --enable-debug-command local
+REDIS_FLAGS=(--bind 127.0.0.1 --save '' --daemonize yes --enable-debug-command local
              --maxmemory 2gb --maxmemory-policy noeviction)
+# The standalone Redis is what ./run uses: its stock, orders and journal survive `stop`/`start` (fsync every second,
+# as a dev box needs no more). The cluster stays without persistence: tests/Inventory.Tests/Faults/ClusterFaults.cs
+# restarts its nodes with these same flags and relies on a killed node coming back empty.
+STANDALONE_PERSISTENCE=(--appendonly yes --appendfsync everysec)
+CLUSTER_PERSISTENCE=(--appendonly no)
 
 log() { echo "[services] $*"; }
 die() { echo "[services] ERROR: $*" >&2; exit 1; }
@@ -116,7 +122,7 @@ start_redis_node() { # PORT DIR [extra flags]
   wait_until 20 "redis on $port" "$LOGS/redis-$port.log" redis_ping "$port"
 }
 
-start_redis() { start_redis_node "$REDIS_PORT" "$LOCAL/redis/$REDIS_PORT"; }
+start_redis() { start_redis_node "$REDIS_PORT" "$LOCAL/redis/$REDIS_PORT" "${STANDALONE_PERSISTENCE[@]}"; }
 stop_redis() { stop_pid "redis $REDIS_PORT" "$RUN/redis-$REDIS_PORT.pid" redis-server; }
 
 cluster_info() { redis-cli -h 127.0.0.1 -p "$1" cluster info 2>/dev/null | tr -d '\r' | grep "^$2:" | cut -d: -f2; }
@@ -139,7 +145,7 @@ is_master() { [[ $(redis-cli -h 127.0.0.1 -p "$1" role 2>/dev/null | head -1) ==
 start_cluster() {
   local p fresh=1 addrs=()
   for p in "${CLUSTER_PORTS[@]}"; do
-    start_redis_node "$p" "$LOCAL/redis-cluster/$p" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000
+    start_redis_node "$p" "$LOCAL/redis-cluster/$p" "${CLUSTER_PERSISTENCE[@]}" --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000
     addrs+=("127.0.0.1:$p")
   done
   for p in "${CLUSTER_PORTS[@]}"; do

@@ -127,14 +127,14 @@ public sealed partial class RedisInventoryStore
                     mode = known ? "new" : "force";
                     continue;
                 default:
-                    return await RevertAllAsync(orderId, ClaimReply.PartitionList(At(1)), At(2), Order.Decode(At(3)), At(4)).ConfigureAwait(false);
+                    return await RevertAllAsync(orderId, ClaimReply.PartitionList(At(1)), At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false);
             }
         }
 
         return new CancelOutcome(orderId, CancelStatus.Unknown, []);
     }
 
-    private async Task<CancelOutcome> RevertAllAsync(string orderId, int[] partitions, string restored, IReadOnlyList<OrderLine> lines, string results)
+    private async Task<CancelOutcome> RevertAllAsync(string orderId, int[] partitions, string restored, IReadOnlyList<OrderLine> lines, string results, IReadOnlyList<OrderLine> returned)
     {
         if (restored == "c")
         {
@@ -145,9 +145,12 @@ public sealed partial class RedisInventoryStore
         RedisResult[][] reverts;
         try
         {
-            // A restored claim's records may be gone: each partition then restocks the ledger's lines, once.
+            // A restored claim's records may be gone: each partition then restocks the ledger's lines, once, less
+            // what returns already restocked (the claim's returned totals).
+            var returnedBySku = returned.ToDictionary(l => l.Sku, l => l.Quantity, StringComparer.Ordinal);
             reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", 0,
-                restored == "1" ? EncodeResults(lines.Where(l => _partitioner.PartitionOf(l.Sku) == p).Select(l => new LineResult(l.Sku, l.Quantity, 0))) : ""))).ConfigureAwait(false);
+                restored == "1" ? EncodeResults(lines.Where(l => _partitioner.PartitionOf(l.Sku) == p)
+                    .Select(l => new LineResult(l.Sku, l.Quantity - returnedBySku.GetValueOrDefault(l.Sku), 0))) : ""))).ConfigureAwait(false);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e) || e is PartitionLostException)
         {
@@ -188,6 +191,7 @@ public sealed partial class RedisInventoryStore
         var cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.RecoverAfter.TotalMilliseconds;
         for (var home = 0; home < _partitioner.Count; home++)
         {
+            recovered += await FinishOpenReturnsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
             var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
             foreach (var id in stale)
             {

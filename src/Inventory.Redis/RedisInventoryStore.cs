@@ -273,13 +273,40 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
     }
 
-    internal Task RestoreClaimAsync(OrderView view)
+    /// <summary>
+    /// Puts back what SQL holds of a forgotten order: for a deducted one, each partition's record (with what returns
+    /// restocked, so a cancel or return restocks only the rest) and its finished returns (so a retried return id
+    /// replays), then the claim last, so no request meets the claim before the rest is in place.
+    /// </summary>
+    internal async Task RestoreClaimAsync(OrderView view)
     {
         var cancelled = view.State == OrderState.Cancelled;
         var results = (cancelled ? view.Restocked : view.Deducted) ?? view.Lines.Select(l => new LineResult(l.Sku, l.Quantity, 0)).ToList();
-        var partitions = view.Lines.Select(l => _partitioner.PartitionOf(l.Sku)).Distinct().Order();
+        var partitions = view.Lines.Select(l => _partitioner.PartitionOf(l.Sku)).Distinct().Order().ToList();
         var home = _partitioner.HomeOf(view.OrderId);
-        var args = new RedisValue[7 + SeenFilter.Hashes];
+        var restores = new List<Task>();
+        if (!cancelled && view.Deducted is { } deducted)
+        {
+            foreach (var partition in partitions)
+            {
+                var here = deducted.Where(l => _partitioner.PartitionOf(l.Sku) == partition).ToList();
+                var returned = (view.Returned ?? []).Where(l => _partitioner.PartitionOf(l.Sku) == partition);
+                restores.Add(Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, view.OrderId)],
+                [
+                    "deducted", Order.FingerprintOf(here.Select(l => new OrderLine(l.Sku, l.Quantity))), EncodeResults(here), "", _options.TtlSeconds, Order.Encode(returned),
+                ]));
+            }
+        }
+
+        foreach (var done in view.Returns ?? [])
+        {
+            var lines = done.Lines.Select(l => new OrderLine(l.Sku, l.Quantity)).ToList();
+            restores.Add(Db.ScriptEvaluateAsync(RedisScripts.RestoreReturn, [_keys.Return(home, view.OrderId, done.ReturnId)],
+                [Order.FingerprintOf(lines), Order.Encode(lines), EncodeResults(done.Lines), _options.TtlSeconds]));
+        }
+
+        await Task.WhenAll(restores).ConfigureAwait(false);
+        var args = new RedisValue[8 + SeenFilter.Hashes];
         args[0] = cancelled ? "cancelled" : "deducted";
         args[1] = Order.FingerprintOf(view.Lines);
         args[2] = Order.Encode(view.Lines);
@@ -287,8 +314,9 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         args[4] = EncodeResults(results);
         args[5] = cancelled ? "c" : "1";
         args[6] = _options.TtlSeconds;
-        _seen.Fill(view.OrderId, args, 7);
-        return Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, view.OrderId), _keys.Seen(home)], args);
+        args[7] = Order.Encode(view.Returned ?? []);
+        _seen.Fill(view.OrderId, args, 8);
+        await Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, view.OrderId), _keys.Seen(home)], args).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -28,6 +28,12 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Multi-partition orders in flight, scored by attempt start, for the recovery sweep.</summary>
     public RedisKey Pending(int home) => Tag(home) + ":pending";
 
+    /// <summary>A return of an order, beside the order's claim: its lines, state (open, done, cancelled) and answer.</summary>
+    public RedisKey Return(int home, string orderId, string returnId) => Tag(home) + ":rn:" + orderId + ":" + returnId;
+
+    /// <summary>Returns reserved on the claim but not yet finished, scored by start, for the recovery sweep.</summary>
+    public RedisKey OpenReturns(int home) => Tag(home) + ":returns";
+
     public RedisKey Adjustment(int partition, string sku, string adjustmentId) => Tag(partition) + ":a:" + sku + ":" + adjustmentId;
 
     public RedisKey Reconciled(int partition, string sku, long sequence) => Tag(partition) + ":r:" + sku + ":" + sequence;

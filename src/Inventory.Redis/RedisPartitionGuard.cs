@@ -84,7 +84,8 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
 
     /// <param name="lines">The order's lines in this partition with the stock right after each was deducted.</param>
     /// <param name="restocked">For a cancelled order, the lines with the stock right after each was restocked.</param>
-    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked) =>
+    /// <param name="returned">Units of each SKU that returns restocked since the deduction.</param>
+    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked, IReadOnlyList<OrderLine>? returned = null) =>
         Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, orderId)],
         [
             cancelled ? "cancelled" : "deducted",
@@ -92,13 +93,14 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
             string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
             string.Join(',', restocked.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
             options.TtlSeconds,
+            Order.Encode(returned ?? []),
         ]);
 
     /// <summary>Puts back the claim of an order SQL holds (restored: replays and cancels read the ledger's results).</summary>
-    public Task RestoreClaimAsync(int home, string orderId, bool cancelled, int[] partitions, IReadOnlyList<(OrderLine Line, long After)> results)
+    public Task RestoreClaimAsync(int home, string orderId, bool cancelled, int[] partitions, IReadOnlyList<(OrderLine Line, long After)> results, IReadOnlyList<OrderLine>? returned = null)
     {
         var lines = results.Select(r => r.Line).ToList();
-        var args = new RedisValue[7 + SeenFilter.Hashes];
+        var args = new RedisValue[8 + SeenFilter.Hashes];
         args[0] = cancelled ? "cancelled" : "deducted";
         args[1] = Order.FingerprintOf(lines);
         args[2] = Order.Encode(lines);
@@ -106,7 +108,8 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         args[4] = string.Join(',', results.Select(r => $"{r.Line.Sku} {r.Line.Quantity} {r.After}"));
         args[5] = cancelled ? "c" : "1";
         args[6] = options.TtlSeconds;
-        _seen.Fill(orderId, args, 7);
+        args[7] = Order.Encode(returned ?? []);
+        _seen.Fill(orderId, args, 8);
         return Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, orderId), _keys.Seen(home)], args);
     }
 
@@ -146,6 +149,15 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         await Db.StringSetAsync(_keys.SeenStaging(home), bitmap).ConfigureAwait(false);
         await Db.ScriptEvaluateAsync(RedisScripts.SeenMerge, [_keys.Seen(home), _keys.SeenStaging(home)]).ConfigureAwait(false);
     }
+
+    /// <summary>Puts back an order's finished returns, so a retried return id replays rather than restocks again.</summary>
+    public Task RestoreReturnsAsync(int home, string orderId, IReadOnlyList<ReturnView> returns) =>
+        Task.WhenAll(returns.Select(r =>
+        {
+            var lines = r.Lines.Select(l => new OrderLine(l.Sku, l.Quantity)).ToList();
+            return Db.ScriptEvaluateAsync(RedisScripts.RestoreReturn, [_keys.Return(home, orderId, r.ReturnId)],
+                [Order.FingerprintOf(lines), Order.Encode(lines), string.Join(',', r.Lines.Select(l => $"{l.Sku} {l.Quantity} {l.Remaining}")), options.TtlSeconds]);
+        }));
 
     /// <summary>Refills a lost home partition's seen filter with ids SQL holds, pipelined.</summary>
     public async Task SeeAsync(int home, IEnumerable<string> orderIds)

@@ -22,6 +22,10 @@ internal static class RedisScripts
     public static readonly string RebuildLock = Load("rebuild_lock");
     public static readonly string RebuildDone = Load("rebuild_done");
     public static readonly string SeenMerge = Load("seen_merge");
+    public static readonly string ReturnClaim = Load("return_claim");
+    public static readonly string ReturnApply = Load("return_apply");
+    public static readonly string ReturnFinish = Load("return_finish");
+    public static readonly string RestoreReturn = Load("restore_return");
 
     private static string Load(string name)
     {

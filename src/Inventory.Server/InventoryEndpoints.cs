@@ -13,7 +13,7 @@ public static class InventoryEndpoints
             {
                 var presented = context.Request.Headers["x-functions-key"].FirstOrDefault() ?? context.Request.Query["code"].FirstOrDefault();
                 return keys.Allows(route.Access, presented)
-                    ? DependencyFailures.GuardAsync(() => route.Invoke(context.RequestServices, context.Request))
+                    ? DependencyFailures.GuardAsync(() => route.Invoke(context.RequestServices, context.Request), context.RequestAborted)
                     : Task.FromResult(Results.Problem(statusCode: 401, title: "Unauthorized",
                         detail: route.Access == RouteAccess.Admin ? "This route needs the admin key (x-functions-key header or code query)." : "This route needs a function key (x-functions-key header or code query)."));
             }).WithName(route.Name).Describe(route);

@@ -10,15 +10,20 @@ var keys = new ApiKeys(builder.Configuration["Inventory:Keys:Function"], builder
 builder.Services.AddSingleton(keys);
 // The handlers accept numbers only as JSON numbers; the API description says so too.
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
-builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+builder.Services.AddOpenApi(options =>
 {
-    // The listening address varies (tests use random ports); clients know where they call.
-    document.Servers = [];
-    document.Info = new() { Title = "Inventory", Version = "v1", Description = "Flash-sale stock deduction in Redis, persisted to SQL by a task engine. Keys: x-functions-key header or code query." };
-    return Task.CompletedTask;
-}));
+    options.AddDocumentTransformer((document, _, _) =>
+    {
+        RouteDocumentation.DescribeDocument(document);
+        return Task.CompletedTask;
+    });
+    options.AddSchemaTransformer(RouteDocumentation.DescribeSchemaAsync);
+});
 
 var app = builder.Build();
+// Anything a handler did not turn into an answer is a 500 problem+json with a traceId (AddProblemDetails), in every
+// environment: without this, Development's exception page would send the stack trace as text.
+app.UseExceptionHandler();
 app.MapInventory();
 app.MapOpenApi("/openapi/v1.json");
 if (app.Configuration.GetValue<bool>("Inventory:Benchmark:NoopEndpoint"))

@@ -29,6 +29,13 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
             Sql.Get(Statements.LedgerBySku), new { sku = Ansi(sku), limit }, null, cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    public async Task<IReadOnlyList<LedgerRow>> GetSkuHistoryPageAsync(string sku, long afterSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<LedgerRow>(database.Command(
+            Sql.Get(Statements.LedgerHistory), new { sku = Ansi(sku), after = afterSeq, limit }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     public async Task<IReadOnlyList<StockRow>> GetStockAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -28,6 +28,7 @@ public static class Statements
     public const string LedgerInsert = "ledger_insert";
     public const string LedgerByReference = "ledger_by_reference";
     public const string LedgerBySku = "ledger_by_sku";
+    public const string LedgerHistory = "ledger_history";
     public const string LedgerOrder = "ledger_order";
     public const string LedgerLatest = "ledger_latest";
     public const string LedgerCount = "ledger_count";

@@ -15,7 +15,10 @@ internal sealed class StockedStore : IAsyncDisposable
         Partitioner = new Partitioner(options.Partitions);
         Store = new RedisInventoryStore(connection, options, Partitioner, new JournalActivity(options.Partitions), TimeProvider.System);
         Skus = skus;
+        Prefix = options.KeyPrefix;
     }
+
+    public string Prefix { get; }
 
     public IConnectionMultiplexer Connection { get; }
 
@@ -47,5 +50,25 @@ internal sealed class StockedStore : IAsyncDisposable
     public Order OrderFor(string idStem, int i) =>
         Order.Create(new DeductionRequest($"{idStem}-{i}", [new OrderLine(Skus[i % Skus.Count], 1)]), Partitioner);
 
-    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+    /// <summary>Deletes the run's keys (stock, records, claims, seen filters), so repeated runs do not fill the dev Redis.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var endpoint in Connection.GetEndPoints())
+        {
+            var server = Connection.GetServer(endpoint);
+            if (server.IsReplica)
+            {
+                continue;
+            }
+
+            // one key per command: on a cluster the partitions' keys live in different slots
+            foreach (var chunk in server.Keys(pattern: "{" + Prefix + ":*", pageSize: 1000).Chunk(1000))
+            {
+                var db = Connection.GetDatabase();
+                await Task.WhenAll(chunk.Select(k => db.KeyDeleteAsync(k)));
+            }
+        }
+
+        await Connection.DisposeAsync();
+    }
 }

@@ -25,3 +25,6 @@ public sealed class WorkerApiBehaviourTests(ContractWorker fixture) : ApiBehavio
 
 [Collection(ContractCollection.Name)]
 public sealed class WorkerFlashSaleTests(ContractWorker fixture) : FlashSaleTests(fixture.Worker);
+
+[Collection(ContractCollection.Name)]
+public sealed class WorkerReturnTests(ContractWorker fixture) : Inventory.Tests.Checkout.ReturnTests(fixture.Worker);

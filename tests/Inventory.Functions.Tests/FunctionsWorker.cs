@@ -43,6 +43,9 @@ public sealed class FunctionsWorker : IApiHost, IAsyncDisposable
         all["AzureWebJobsStorage"] = TestEnvironment.Storage;
         all["Inventory__Redis__Configuration"] = TestEnvironment.Redis;
         all["Inventory__Redis__KeyPrefix"] = keyPrefix;
+        all["Inventory__Redis__SeenFilterBits"] = TestEnvironment.SeenFilterBits.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The contract suites run without SQL, which the app refuses unless told so explicitly.
+        all["Inventory__Sql__Provider"] = "none";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             all[key] = value;

@@ -68,6 +68,10 @@ public class LedgerContractTests
         Assert.Equal([3L, 2L], history.Select(h => h.Seq));
         Assert.Equal("found a box, 'dented'", history[0].Reason);
         Assert.Empty(await db.Ledger.FindByReferenceAsync("ORDER-1"));
+        // History pages run oldest first from after the given sequence.
+        Assert.Equal([1L, 2L], (await db.Ledger.GetSkuHistoryPageAsync("SKU-a", 0, 2)).Select(h => h.Seq));
+        Assert.Equal([3L], (await db.Ledger.GetSkuHistoryPageAsync("SKU-a", 2, 2)).Select(h => h.Seq));
+        Assert.Empty(await db.Ledger.GetSkuHistoryPageAsync("SKU-a", 3, 2));
     }
 
     [Theory]

@@ -63,36 +63,35 @@ internal sealed class HttpFront(WorkerConnection worker, Uri workerHttp, Functio
         var invocation = worker.InvokeAsync(request, CancellationToken.None);
         _ = invocation.ContinueWith(t => Report(function, t), TaskScheduler.Default);
 
-        using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(workerHttp, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString));
+        // Buffered, so a forward refused before any byte reached the worker (its HTTP listener still starting) can be
+        // sent again; bodies are bounded by the app's own limits (1 MiB).
+        byte[]? body = null;
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
         {
-            forward.Content = new StreamContent(context.Request.Body);
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            body = buffer.ToArray();
         }
 
-        foreach (var (name, values) in context.Request.Headers)
-        {
-            if (HopByHop.Contains(name))
-            {
-                continue;
-            }
-
-            if (!forward.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                forward.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        forward.Headers.TryAddWithoutValidation("x-ms-invocation-id", request.InvocationId);
         HttpResponseMessage response;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            response = await _client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
-        }
-        catch (HttpRequestException e)
-        {
-            log($"[host] {function.Name}: forwarding to the worker failed: {e.Message}");
-            context.Response.StatusCode = (int)HttpStatusCode.BadGateway;
-            return;
+            using var forward = Forward(context, body, request.InvocationId);
+            try
+            {
+                response = await _client.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+                break;
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused } && attempt < 20)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), context.RequestAborted);
+            }
+            catch (HttpRequestException e)
+            {
+                log($"[host] {function.Name}: forwarding to the worker failed: {e.Message}");
+                context.Response.StatusCode = (int)HttpStatusCode.BadGateway;
+                return;
+            }
         }
 
         using (response)
@@ -108,6 +107,31 @@ internal sealed class HttpFront(WorkerConnection worker, Uri workerHttp, Functio
 
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         }
+    }
+
+    private HttpRequestMessage Forward(HttpContext context, byte[]? body, string invocationId)
+    {
+        var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri(workerHttp, context.Request.Path.Value!.TrimStart('/') + context.Request.QueryString));
+        if (body is not null)
+        {
+            forward.Content = new ByteArrayContent(body);
+        }
+
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            if (HopByHop.Contains(name))
+            {
+                continue;
+            }
+
+            if (!forward.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
+            {
+                forward.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        forward.Headers.TryAddWithoutValidation("x-ms-invocation-id", invocationId);
+        return forward;
     }
 
     private void Report(WorkerFunction function, Task<InvocationResponse> invocation)

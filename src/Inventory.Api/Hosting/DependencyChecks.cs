@@ -7,18 +7,24 @@ namespace Inventory.Api.Hosting;
 /// <summary>SQL for GET /api/health. Not critical: sales go on while SQL is away; the journal holds them.</summary>
 public sealed class SqlHealth(SqlDatabase database) : IHealthContributor
 {
+    public string Name => "sql";
+
     public bool Critical => false;
 
     public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
         try
         {
+            // A query, not only an open: the pool hands out an idle connection without asking the server.
             await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-            return new DependencyHealth("sql", true, "connected");
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return new DependencyHealth(Name, true, "connected");
         }
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException or InvalidOperationException)
         {
-            return new DependencyHealth("sql", false, e.GetType().Name);
+            return new DependencyHealth(Name, false, e.GetType().Name);
         }
     }
 }
@@ -26,6 +32,8 @@ public sealed class SqlHealth(SqlDatabase database) : IHealthContributor
 /// <summary>The wake-up queue for GET /api/health. Not critical: lost wake-ups are found by the journal sweep.</summary>
 public sealed class QueueHealth(StorageQueues queues) : IHealthContributor
 {
+    public string Name => "queue";
+
     public bool Critical => false;
 
     public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
@@ -33,11 +41,11 @@ public sealed class QueueHealth(StorageQueues queues) : IHealthContributor
         try
         {
             var exists = await queues.Get(QueueNames.Tasks).ExistsAsync(cancellationToken).ConfigureAwait(false);
-            return new DependencyHealth("queue", true, exists.Value ? QueueNames.Tasks : $"{QueueNames.Tasks} not created yet");
+            return new DependencyHealth(Name, true, exists.Value ? QueueNames.Tasks : $"{QueueNames.Tasks} not created yet");
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or TimeoutException or HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (StorageQueues.IsUnavailable(e, cancellationToken))
         {
-            return new DependencyHealth("queue", false, e.GetType().Name);
+            return new DependencyHealth(Name, false, e.GetType().Name);
         }
     }
 }

@@ -66,6 +66,11 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton(configuration.GetSection("Inventory:Redis:Health").Get<RedisHealthOptions>() ?? new RedisHealthOptions());
         services.AddSingleton(sp => new RedisRebuildProgress(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHealthContributor, RedisHealth>();
+        services.AddSingleton(configuration.GetSection("Inventory:Health").Get<HealthOptions>() ?? new HealthOptions());
+        services.AddSingleton<HealthReporter>();
+        services.AddHostedService<DurableAcknowledgementGuard>();
+        // Problem responses carry a traceId (to find the request in the logs) in both hosts.
+        services.AddProblemDetails();
         services.AddSingleton<IJournal>(sp => new RedisJournal(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(sp => new RedisPartitionGuard(sp.GetRequiredService<IConnectionMultiplexer>(), redisOptions));
         services.AddSingleton(configuration.GetSection("Inventory:Redis:Recovery").Get<RedisRecoveryOptions>() ?? new RedisRecoveryOptions());
@@ -77,6 +82,7 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<InventoryHandlers>();
         services.AddSingleton<EngineHandlers>();
         services.AddSingleton<ReconciliationHandlers>();
+        services.AddSingleton(sp => new HistoryHandlers(sp.GetRequiredService<InventoryService>(), sp.GetService<ILedgerReader>()));
 
         services.AddSingleton(new StorageQueues(storage));
         services.AddSingleton(wakeup);

@@ -18,13 +18,17 @@ public sealed class RedisHealthOptions
 /// <summary>
 /// Redis for GET /api/health, the one "redis" entry: reachable (ping), memory per primary (used / maxmemory:
 /// degraded past <see cref="RedisHealthOptions.MemoryDegradedRatio"/>, unhealthy once full or once a request met an
-/// outright refusal such as OOM or READONLY), and lost partitions with the rebuild's progress (unhealthy until all
-/// sell again). Every part answers from one round trip per node or from memory, so health answers at once even
-/// while a rebuild runs.
+/// outright refusal such as OOM or READONLY), lost partitions with the rebuild's progress (unhealthy until all
+/// sell again), and with durable acknowledgements on, every primary has a replica to acknowledge (without one every
+/// sale waits for WAIT 1 and answers 503 "unknown", so the service is down). Every part answers from one round trip
+/// per node or from memory, all at once, so health answers at once even while a rebuild runs.
 /// </summary>
 public sealed class RedisHealth(
-    RedisInventoryStore store, IConnectionMultiplexer redis, RedisPartitionGuard guard, RedisRebuildProgress rebuild, RedisHealthOptions options) : IHealthContributor
+    RedisInventoryStore store, IConnectionMultiplexer redis, RedisPartitionGuard guard, RedisRebuildProgress rebuild, RedisHealthOptions options,
+    RedisOptions redisOptions) : IHealthContributor
 {
+    public string Name => "redis";
+
     /// <summary>
     /// How long health waits for Redis. While a node restarts the client queues commands until it reconnects (up to
     /// the command timeout); health must answer within a second regardless, so it stops waiting sooner.
@@ -36,6 +40,7 @@ public sealed class RedisHealth(
         DependencyHealth ping;
         IReadOnlyList<RedisNodeMemory> nodes;
         IReadOnlyList<int> unmarked;
+        IReadOnlyList<string> bare;
         try
         {
             var pinged = store.CheckHealthAsync(cancellationToken);
@@ -43,9 +48,10 @@ public sealed class RedisHealth(
             // Markers read here too, not only by the recovery loop: health must say "lost" the moment a node comes
             // back empty, not up to one check interval later.
             var markers = guard.FindUnmarkedAsync();
-            // One deadline for all three: they run at once.
-            await Task.WhenAll(pinged, memory, markers).WaitAsync(Patience, cancellationToken).ConfigureAwait(false);
-            (ping, nodes, unmarked) = (pinged.Result, memory.Result, markers.Result);
+            var replicas = redisOptions.DurableAcknowledgements ? RedisReplicas.PrimariesWithoutReplicaAsync(redis) : Task.FromResult<IReadOnlyList<string>>([]);
+            // One deadline for all of them: they run at once.
+            await Task.WhenAll(pinged, memory, markers, replicas).WaitAsync(Patience, cancellationToken).ConfigureAwait(false);
+            (ping, nodes, unmarked, bare) = (pinged.Result, memory.Result, markers.Result, replicas.Result);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
@@ -67,6 +73,11 @@ public sealed class RedisHealth(
         var data = new RedisHealthData(nodes, snapshot.Closed, snapshot.Run, snapshot.Others.Count > 0 ? snapshot.Others : null);
 
         var problems = new List<string>();
+        if (bare.Count > 0)
+        {
+            problems.Add("durable acknowledgements are on, but " + RedisReplicas.Explain(bare));
+        }
+
         var full = nodes.Where(n => n.MaxBytes > 0 && n.UsedBytes >= n.MaxBytes && n.Policy == "noeviction").ToList();
         if (full.Count > 0)
         {

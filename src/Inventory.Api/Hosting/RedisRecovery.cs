@@ -30,8 +30,10 @@ public sealed class RedisRecoveryOptions
 /// host serves from its first second, intact partitions keep selling, and health reports the progress. Per lost
 /// partition: let the engine persist what survives of its journal, put back stock and sequences where SQL is newer,
 /// refill its seen filter from every order id SQL holds whose home it is, restore the records of orders SQL holds
-/// within the idempotency TTL, then mark it. Claims are not restored here: an absent claim whose id the refilled
-/// filter knows is restored from SQL when its order is next asked about (docs/redis-keys.md, rule 11). Partitions
+/// within the idempotency TTL (with the units returns restocked since, the records' <c>ret</c> totals, so a cancel or
+/// a return never restocks them twice), then mark it. Claims are not restored here: an absent claim whose id the
+/// refilled filter knows is restored from SQL, with its return totals and finished returns, when its order is next
+/// asked about (deduction, cancel or return; docs/redis-keys.md, rule 11). Partitions
 /// go smallest first, each opened as soon as it is done; a lock in Redis makes one instance rebuild a partition at a
 /// time. Before SQL holds any history (a new deployment) partitions are simply marked; without SQL there is nothing
 /// to rebuild from, so partitions are marked as found.
@@ -376,13 +378,16 @@ public sealed partial class RedisRecovery(
                 return false;
             }
 
-            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks));
+            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned));
             return true;
         }
     }
 
     /// <param name="Restocked">Every line's deduction was restocked after it (the record says cancelled).</param>
-    internal sealed record LedgerRecord(bool Restocked, IReadOnlyList<(OrderLine Line, long After)> Lines, IReadOnlyList<(OrderLine Line, long After)> Restocks);
+    /// <param name="Restocks">For a cancelled record, what the cancel restocked: each deduction less what returns had restocked before it.</param>
+    /// <param name="Returned">Units of each SKU that returns restocked since its deduction (the record's <c>ret</c> totals).</param>
+    internal sealed record LedgerRecord(bool Restocked, IReadOnlyList<(OrderLine Line, long After)> Lines, IReadOnlyList<(OrderLine Line, long After)> Restocks,
+        IReadOnlyList<OrderLine> Returned);
 
     /// <summary>
     /// What one partition's record of an order must say, from the order's rows there: per SKU the latest row decides
@@ -398,7 +403,9 @@ public sealed partial class RedisRecovery(
             {
                 var deduct = g.Last(r => r.Kind == ChangeKinds.Deduct);
                 var restock = g.LastOrDefault(r => r.Kind == ChangeKinds.Cancel && r.Seq > deduct.Seq);
-                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter);
+                // What returns restocked since: a restored record must say so, or a cancel or return would restock it again.
+                var returned = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned);
             }).ToList();
         if (lines.Count == 0)
         {
@@ -407,7 +414,8 @@ public sealed partial class RedisRecovery(
 
         var restocked = lines.All(l => l.RestockAfter is not null);
         return new LedgerRecord(restocked, lines.Select(l => (l.Line, l.After)).ToList(),
-            restocked ? lines.Select(l => (l.Line, l.RestockAfter ?? 0)).ToList() : []);
+            restocked ? lines.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
+            lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList());
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL ({LedgerRows} ledger rows); intact partitions keep selling")]

@@ -14,7 +14,7 @@ internal static class DeductionResults
         DeductionStatus.Deducted => (200, new DeductionBody(outcome.OrderId, "deducted", BodyMapping.Lines(outcome.Lines))),
         DeductionStatus.Insufficient => (409, new InsufficientBody(outcome.OrderId, "insufficient",
             (outcome.Short ?? []).Select(s => new ShortLineBody(s.Sku, s.Requested, s.Available)).ToList())),
-        DeductionStatus.Cancelled => (409, new DeductionBody(outcome.OrderId, "cancelled")),
+        DeductionStatus.Cancelled => (409, new OutcomeBody(outcome.OrderId, "cancelled")),
         DeductionStatus.UnknownSku => (404, ProblemBody(404, "Unknown SKU", $"Never stocked: {string.Join(", ", outcome.UnknownSkus ?? [])}.",
             new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["skus"] = outcome.UnknownSkus })),
         DeductionStatus.Conflict => (422, ProblemBody(422, "Order id already used", "This order id was used with other lines; an order id is single-use.",
@@ -24,7 +24,7 @@ internal static class DeductionResults
         DeductionStatus.Unavailable => (503, ProblemBody(503, "Temporarily unavailable",
             $"Nothing was deducted: {Unavailability.Explain(outcome.Cause)}. Retry later with the same order id.",
             new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["outcome"] = "not_deducted", ["cause"] = outcome.Cause ?? "unavailable" })),
-        _ => (503, new DeductionBody(outcome.OrderId, "unknown")),
+        _ => (503, new OutcomeBody(outcome.OrderId, "unknown")),
     };
 
     public static IResult ToResult(DeductionOutcome outcome)

@@ -1,3 +1,4 @@
+using Inventory.Api.Queues;
 using Inventory.Domain;
 using Inventory.Redis;
 using Microsoft.AspNetCore.Http;
@@ -5,14 +6,15 @@ using Microsoft.AspNetCore.Http;
 namespace Inventory.Api.Http;
 
 /// <summary>
-/// A dependency failing mid-request (Redis timeout or lost connection, SQL unreachable) is a 503 problem, never a
-/// bare 500: nothing was half-done (every change is one script), and every changing route is safe to retry with
-/// the same id. An outright Redis refusal (OOM, READONLY, ...) is not a timeout: the problem names it, says nothing
-/// changed, and carries Retry-After. Both hosts wrap their handlers with this.
+/// A dependency failing mid-request (Redis timeout or lost connection, SQL unreachable, the storage account
+/// refusing) is a 503 problem, never a bare 500 or a stack trace: nothing was half-done (every change is one
+/// script), and every changing route is safe to retry with the same id. An outright Redis refusal (OOM, READONLY,
+/// ...) is not a timeout: the problem names it, says nothing changed, and carries Retry-After. Both hosts wrap their
+/// handlers with this.
 /// </summary>
 public static class DependencyFailures
 {
-    public static async Task<IResult> GuardAsync(Func<Task<IResult>> handler)
+    public static async Task<IResult> GuardAsync(Func<Task<IResult>> handler, CancellationToken requestAborted = default)
     {
         try
         {
@@ -22,12 +24,23 @@ public static class DependencyFailures
         {
             return Unavailability.Problem(refusal.Cause, refusal.RetryAfter, $"Redis refused the change ({refusal.Code}: {refusal.Meaning}); nothing changed. Retry later with the same id.");
         }
-        catch (Exception e) when (RedisFailures.IsTransient(e) || e is System.Data.Common.DbException)
+        catch (Exception e) when (IsDependencyFailure(e, requestAborted))
         {
             return Problems.Status(StatusCodes.Status503ServiceUnavailable, "Dependency unavailable",
-                "A backing service did not answer in time; retry with the same order or adjustment id.");
+                "A backing service did not answer in time; retry with the same order or adjustment id.",
+                new Dictionary<string, object?> { ["dependency"] = Dependency(e) });
         }
     }
+
+    public static bool IsDependencyFailure(Exception e, CancellationToken requestAborted = default) =>
+        RedisFailures.IsTransient(e) || e is System.Data.Common.DbException || StorageQueues.IsUnavailable(e, requestAborted);
+
+    private static string Dependency(Exception e) => e switch
+    {
+        _ when RedisFailures.IsTransient(e) => "redis",
+        System.Data.Common.DbException => "sql",
+        _ => "queue",
+    };
 }
 
 /// <summary>503s that are definite: nothing changed, for a named cause, retry after a stated time.</summary>

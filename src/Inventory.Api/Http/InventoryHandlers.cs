@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inventory.Api.Hosting;
 using Inventory.Application;
 using Inventory.Domain;
 using Microsoft.AspNetCore.Http;
@@ -9,7 +10,7 @@ namespace Inventory.Api.Http;
 /// Every HTTP route's behaviour, written once. The plain server maps these to minimal API routes; the Functions
 /// app calls them from thin HTTP-triggered functions. Authentication is the host's job.
 /// </summary>
-public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IHealthContributor> health)
+public sealed class InventoryHandlers(InventoryService inventory, HealthReporter health)
 {
     public async Task<IResult> DeductAsync(HttpRequest request)
     {
@@ -121,8 +122,50 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
             CancelStatus.NotFound => NotFound("Unknown order", $"No deduction is known for order '{orderId}'; a later deduction under this id will be refused."),
             CancelStatus.Unavailable => Unavailability.Problem(outcome.Cause ?? "unavailable", outcome.RetryAfter ?? UnavailableCauses.RebuildRetry,
                 $"Nothing was cancelled or restocked: {Unavailability.Explain(outcome.Cause)}. Retry later.", new Dictionary<string, object?> { ["orderId"] = orderId }),
-            _ => Json(503, new DeductionBody(orderId, "unknown")),
+            _ => Json(503, new OutcomeBody(orderId, "unknown")),
         };
+    }
+
+    public async Task<IResult> ReturnAsync(HttpRequest request, string orderId)
+    {
+        if (Identifiers.Validate(orderId) is { } reason)
+        {
+            return Problems.Invalid("orderId", reason);
+        }
+
+        var (document, problem) = await RequestBody.ReadAsync(request, Limits.MaxBodyBytes, request.HttpContext.RequestAborted);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        using (document)
+        {
+            var parser = new RequestParser();
+            var returned = parser.Return(document!.RootElement, orderId);
+            if (returned is null)
+            {
+                return Problems.Invalid(parser.Errors);
+            }
+
+            var outcome = await inventory.ReturnAsync(returned, request.HttpContext.RequestAborted);
+            var ids = new Dictionary<string, object?> { ["orderId"] = orderId, ["returnId"] = returned.ReturnId };
+            return outcome.Status switch
+            {
+                ReturnStatus.Returned => new JsonBodyResult(200, new ReturnBody(orderId, returned.ReturnId, BodyMapping.Lines(outcome.Lines)), "application/json",
+                    outcome.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
+                ReturnStatus.Exceeds => Json(409, new ExceedsBody(orderId, returned.ReturnId, "exceeds",
+                    (outcome.Exceeds ?? []).Select(e => new ExceedingLineBody(e.Sku, e.Requested, e.Returnable)).ToList())),
+                ReturnStatus.Cancelled => Json(409, new ReturnStatusBody(orderId, returned.ReturnId, "cancelled")),
+                ReturnStatus.NotFound => Problems.Status(404, "Unknown order", $"No deduction stands under order '{orderId}'.", ids),
+                ReturnStatus.Conflict => Problems.Status(422, "Return id already used", "This return id was used for this order with other lines; a return id is single-use.",
+                    new Dictionary<string, object?>(ids) { ["errors"] = new Dictionary<string, string[]> { ["returnId"] = ["was already used with other lines"] } }),
+                ReturnStatus.Unavailable => Unavailability.Problem(outcome.Cause ?? "unavailable", outcome.RetryAfter ?? UnavailableCauses.RebuildRetry,
+                    $"Nothing was restocked: {Unavailability.Explain(outcome.Cause)}. Retry later with the same return id.",
+                    ids),
+                _ => Json(503, new ReturnStatusBody(orderId, returned.ReturnId, "unknown")),
+            };
+        }
     }
 
     public async Task<IResult> GetStockAsync(HttpRequest request, string sku)
@@ -230,12 +273,8 @@ public sealed class InventoryHandlers(InventoryService inventory, IEnumerable<IH
 
     public async Task<IResult> HealthAsync(HttpRequest request)
     {
-        var contributors = health.ToList();
-        var reports = await Task.WhenAll(contributors.Select(h => h.CheckHealthAsync(request.HttpContext.RequestAborted)));
-        var down = reports.Where(r => !r.Healthy).ToList();
-        var critical = contributors.Where((c, i) => (reports[i].Critical ?? c.Critical) && !reports[i].Healthy).Any();
-        var status = critical ? "unhealthy" : down.Count > 0 ? "degraded" : "healthy";
-        return Json(critical ? 503 : 200, new HealthBody(status, reports.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail, r.Data)).ToList()));
+        var report = await health.CheckAsync(request.HttpContext.RequestAborted);
+        return Json(report.Critical ? 503 : 200, new HealthBody(report.Status, report.Dependencies.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail, r.Data)).ToList()));
     }
 
     private static JsonBodyResult Json(int status, object body) => new(status, body, "application/json");

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Inventory.Api.Http;
 
@@ -20,6 +22,12 @@ internal sealed class JsonBodyResult(int status, object body, string contentType
         foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
             response.Headers[name] = value;
+        }
+
+        if (body is ProblemDetails problem && !problem.Extensions.ContainsKey("traceId"))
+        {
+            // As AddProblemDetails does for Results.Problem: every problem body names the request in the logs.
+            problem.Extensions["traceId"] = Activity.Current?.Id ?? httpContext.TraceIdentifier;
         }
 
         await JsonSerializer.SerializeAsync(response.Body, body, body.GetType(), Options, httpContext.RequestAborted).ConfigureAwait(false);

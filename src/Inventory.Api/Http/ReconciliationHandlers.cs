@@ -16,15 +16,8 @@ public sealed class ReconciliationHandlers(Reconciler? reconciler = null)
     public async Task<IResult> RunAsync(HttpRequest request) =>
         reconciler is null ? NotConfigured() : new JsonBodyResult(200, Body(await reconciler.RunAsync(request.HttpContext.RequestAborted)), "application/json");
 
-    private static object Body(ReconciliationReport report) => new
-    {
-        startedAt = report.StartedAt,
-        finishedAt = report.FinishedAt,
-        skusChecked = report.SkusChecked,
-        skusNotCaughtUp = report.SkusNotCaughtUp,
-        driftUnits = report.DriftUnits,
-        drifted = report.Drifted,
-    };
+    private static ReconciliationBody Body(ReconciliationReport report) =>
+        new(report.StartedAt, report.FinishedAt, report.SkusChecked, report.SkusNotCaughtUp, report.DriftUnits, report.Drifted);
 
     private static IResult NotConfigured() =>
         Problems.Status(503, "Reconciliation not configured", "Set Inventory:Sql:ConnectionString: SQL's ledger is the record to reconcile against.");

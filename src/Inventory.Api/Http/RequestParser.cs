@@ -99,6 +99,22 @@ internal sealed class RequestParser(string prefix = "")
     public DeductionRequest? Deduction(JsonElement body)
     {
         var orderId = Identifier(body, "orderId");
+        var lines = Lines(body);
+        return IsValid ? new DeductionRequest(orderId!, lines) : null;
+    }
+
+    /// <summary>A return's body; the order id comes from the path.</summary>
+    public ReturnRequest? Return(JsonElement body, string orderId)
+    {
+        var returnId = Identifier(body, "returnId");
+        var lines = Lines(body);
+        var reason = Text(body, "reason", 200) ?? "";
+        return IsValid ? new ReturnRequest(orderId, returnId!, lines, reason) : null;
+    }
+
+    /// <summary>1 to 100 lines of sku and quantity; a SKU's quantities may add up to at most the per-line maximum.</summary>
+    public List<OrderLine> Lines(JsonElement body)
+    {
         var lines = new List<OrderLine>();
         if (!body.TryGetProperty("lines", out var array) || array.ValueKind != JsonValueKind.Array)
         {
@@ -141,7 +157,7 @@ internal sealed class RequestParser(string prefix = "")
             }
         }
 
-        return IsValid ? new DeductionRequest(orderId!, lines) : null;
+        return lines;
     }
 
     /// <summary>GetString throws for an escaped lone surrogate ("\ud800"): the client's mistake, answered 400, not a crash.</summary>

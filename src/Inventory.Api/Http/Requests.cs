@@ -12,3 +12,5 @@ public sealed record DeductionBatchRequestBody(IReadOnlyList<DeductionRequestBod
 public sealed record SetStockRequestBody(long Available, long? ExpectedAvailable);
 
 public sealed record AdjustmentRequestBody(string AdjustmentId, long Delta, string? Reason);
+
+public sealed record ReturnRequestBody(string ReturnId, IReadOnlyList<DeductionLineRequest> Lines, string? Reason);

@@ -6,17 +6,41 @@ public sealed record DeductedLine(string Sku, long Quantity, long Remaining);
 
 public sealed record ShortLineBody(string Sku, long Requested, long Available);
 
-public sealed record DeductionBody(string OrderId, string Status, IReadOnlyList<DeductedLine>? Lines = null);
+public sealed record DeductionBody(string OrderId, string Status, IReadOnlyList<DeductedLine> Lines);
+
+/// <summary>
+/// An answer without lines: "cancelled" (409, the id was cancelled first) or "unknown" (503, retry with the same
+/// id). Its own type, so the body has no "lines" member at all rather than "lines": null.
+/// </summary>
+public sealed record OutcomeBody(string OrderId, string Status);
 
 public sealed record InsufficientBody(string OrderId, string Status, IReadOnlyList<ShortLineBody> Lines);
 
+public sealed record ReturnBody(string OrderId, string ReturnId, IReadOnlyList<DeductedLine> Lines);
+
+public sealed record ExceedingLineBody(string Sku, long Requested, long Returnable);
+
+public sealed record ExceedsBody(string OrderId, string ReturnId, string Status, IReadOnlyList<ExceedingLineBody> Lines);
+
+/// <param name="Status">"cancelled" (the order was cancelled; its cancel restocked what was not returned) or "unknown" (retry with the same return id).</param>
+public sealed record ReturnStatusBody(string OrderId, string ReturnId, string Status);
+
 public sealed record OrderLineBody(string Sku, long Quantity);
 
-public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool Persisted);
+/// <param name="Persisted">True when SQL's ledger holds the order; null when SQL did not answer in time (the rest
+/// came from Redis, which stays the authority on the order's state).</param>
+public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool? Persisted);
 
 public sealed record StockBody(string Sku, long Available);
 
 public sealed record StockListBody(IReadOnlyList<StockBody> Items, IReadOnlyList<string> Unknown);
+
+/// <param name="Next">The sequence to pass as <c>after</c> for the next page; null on the last page.</param>
+public sealed record HistoryBody(string Sku, IReadOnlyList<HistoryItemBody> Items, long? Next);
+
+/// <param name="Id">The order, return, reservation or adjustment id behind the change (empty for a stock set).</param>
+/// <param name="At">When Redis accepted the change (RFC 3339, UTC).</param>
+public sealed record HistoryItemBody(long Seq, string Kind, string Id, long Delta, long AvailableAfter, DateTime At);
 
 public sealed record AdjustmentBody(string Sku, string AdjustmentId, long Available);
 
@@ -27,6 +51,16 @@ public sealed record BatchBody(IReadOnlyList<BatchItemBody> Results);
 public sealed record HealthBody(string Status, IReadOnlyList<DependencyBody> Dependencies);
 
 public sealed record DependencyBody(string Name, bool Healthy, string Detail, object? Data = null);
+
+public sealed record DeadTasksBody(IReadOnlyList<Inventory.Persistence.TaskRecord> Tasks);
+
+public sealed record RetriedTaskBody(long Id, string Status);
+
+public sealed record RedriveBody(int Moved);
+
+public sealed record ReconciliationBody(
+    DateTimeOffset StartedAt, DateTimeOffset FinishedAt, int SkusChecked, int SkusNotCaughtUp, long DriftUnits,
+    IReadOnlyList<Inventory.Reconciliation.Drift> Drifted);
 
 internal static class BodyMapping
 {

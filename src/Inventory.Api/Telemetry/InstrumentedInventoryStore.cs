@@ -49,6 +49,13 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
         return outcome;
     }
 
+    public async Task<ReturnOutcome> ReturnAsync(ReturnRequest request, CancellationToken cancellationToken = default)
+    {
+        var outcome = await TimeAsync("return", () => inner.ReturnAsync(request, cancellationToken), o => o.Status == ReturnStatus.Unknown).ConfigureAwait(false);
+        LogReturn(logger, outcome.OrderId, outcome.ReturnId, outcome.Status, outcome.Replayed, outcome.Lines.Sum(l => l.Quantity));
+        return outcome;
+    }
+
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         TimeAsync("get_stock", () => inner.GetStockAsync(skus, cancellationToken));
 
@@ -179,6 +186,9 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cancel of order {OrderId}: outcome unknown after a Redis failure; the client may retry")]
     private static partial void LogCancelUnknown(ILogger logger, string orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Return {ReturnId} of order {OrderId}: {Status} (replayed: {Replayed}), {Units} units restocked")]
+    private static partial void LogReturn(ILogger logger, string orderId, string returnId, ReturnStatus status, bool replayed, long units);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stock of SKU {Sku} set: {Status}, now {Available}")]
     private static partial void LogStockSet(ILogger logger, string sku, StockChangeStatus status, long available);

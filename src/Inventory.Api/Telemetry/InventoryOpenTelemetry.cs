@@ -50,7 +50,10 @@ public static class InventoryOpenTelemetry
         switch (exporter)
         {
             case TelemetryExporter.Console:
-                telemetry.WithTracing(tracing => tracing.AddConsoleExporter()).WithMetrics(metrics => metrics.AddConsoleExporter());
+                // Engine runs summarized (EngineSpanSummary), not printed one by one: they would drown request spans.
+                telemetry.WithTracing(tracing => tracing.AddProcessor(new SimpleActivityExportProcessor(
+                        new EngineSpanSummary(new OpenTelemetry.Exporter.ConsoleActivityExporter(new OpenTelemetry.Exporter.ConsoleExporterOptions()), Console.WriteLine))))
+                    .WithMetrics(metrics => metrics.AddConsoleExporter());
                 break;
             case TelemetryExporter.Otlp:
                 telemetry.WithLogging().UseOtlpExporter();

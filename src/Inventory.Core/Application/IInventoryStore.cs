@@ -17,13 +17,19 @@ public interface IInventoryStore : IHealthContributor
 
     Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default);
 
+    /// <summary>Restocks part of a deducted order, once per (order id, return id), never more than is left to return.</summary>
+    Task<ReturnOutcome> ReturnAsync(ReturnRequest request, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default);
 
     Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default);
 
     Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default);
 
-    /// <summary>Rolls back multi-partition orders whose process died midway (aborts and voids them). Returns how many.</summary>
+    /// <summary>
+    /// Rolls back multi-partition orders whose process died midway (aborts and voids them) and finishes returns
+    /// left half-done (restocking is idempotent, so they roll forward). Returns how many.
+    /// </summary>
     Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default);
 }
 

@@ -109,6 +109,10 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
     private Task<CancelOutcome> CancelCoreAsync(string orderId, CancellationToken cancellationToken) =>
         store.CancelAsync(orderId, cancellationToken);
 
+    /// <summary>Like a cancel, the store asks SQL itself for an order Redis forgot, so a return restocks once, ever.</summary>
+    public Task<ReturnOutcome> ReturnAsync(ReturnRequest request, CancellationToken cancellationToken = default) =>
+        store.ReturnAsync(request, cancellationToken);
+
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         store.GetStockAsync(skus, cancellationToken);
 

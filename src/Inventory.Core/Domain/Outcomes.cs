@@ -61,13 +61,20 @@ public enum OrderState
 
 /// <param name="Deducted">From SQL's ledger: each line with the stock right after it was deducted (the original answer).</param>
 /// <param name="Restocked">From SQL's ledger, for a cancelled order: each line with the stock right after its restock.</param>
+/// <param name="Returned">From SQL's ledger: units of each SKU that returns restocked.</param>
+/// <param name="Returns">From SQL's ledger: each return of the order with its lines, so a retried return id replays.</param>
 public sealed record OrderView(
     string OrderId,
     OrderState State,
     IReadOnlyList<OrderLine> Lines,
-    bool Persisted,
+    bool? Persisted,
     IReadOnlyList<LineResult>? Deducted = null,
-    IReadOnlyList<LineResult>? Restocked = null);
+    IReadOnlyList<LineResult>? Restocked = null,
+    IReadOnlyList<OrderLine>? Returned = null,
+    IReadOnlyList<ReturnView>? Returns = null);
+
+/// <summary>A return as SQL's ledger holds it: its lines with the stock right after each restock.</summary>
+public sealed record ReturnView(string ReturnId, IReadOnlyList<LineResult> Lines);
 
 public enum CancelStatus
 {

@@ -12,6 +12,9 @@ public interface ILedgerReader
     /// <summary>The latest <paramref name="limit"/> rows of a SKU, newest first.</summary>
     Task<IReadOnlyList<LedgerRow>> GetSkuHistoryAsync(string sku, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Up to <paramref name="limit"/> rows of a SKU with sequence above <paramref name="afterSeq"/>, oldest first: a page of its history.</summary>
+    Task<IReadOnlyList<LedgerRow>> GetSkuHistoryPageAsync(string sku, long afterSeq, int limit, CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<StockRow>> GetStockAsync(IReadOnlyCollection<string> skus, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<JournalCursor>> GetCursorsAsync(CancellationToken cancellationToken = default);
@@ -21,7 +24,7 @@ public interface ILedgerReader
     /// <summary>Stock rows in SKU order after <paramref name="afterSku"/> ("" for the start): for rebuilding Redis.</summary>
     Task<IReadOnlyList<StockRow>> GetStockPageAsync(string afterSku, int limit, CancellationToken cancellationToken = default);
 
-    /// <summary>Deduct, cancel and void rows journaled since <paramref name="since"/>, in (SKU, seq) order after the given key: for restoring idempotency records.</summary>
+    /// <summary>Deduct, cancel, void and return rows journaled since <paramref name="since"/>, in (SKU, seq) order after the given key: for restoring idempotency records.</summary>
     Task<IReadOnlyList<LedgerRow>> GetOrderRowsSinceAsync(DateTime since, string afterSku, long afterSeq, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>The stock right after each given (SKU, sequence), for those SQL's ledger already holds.</summary>

@@ -9,6 +9,8 @@ public static class ChangeKinds
     public const string Void = "void";
     public const string Set = "set";
     public const string Adjust = "adjust";
+    /// <summary>Part of a deducted order restocked; ReferenceId is the order id, Reason starts with the return id.</summary>
+    public const string Return = "return";
 }
 
 /// <summary>

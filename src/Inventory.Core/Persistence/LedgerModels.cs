@@ -54,6 +54,9 @@ public sealed record OrderLedgerLine
     public long LastAfter { get; init; }
     public long? Deducted { get; init; }
     public long? DeductedAfter { get; init; }
+
+    /// <summary>Units of the latest deduction that returns restocked since.</summary>
+    public long Returned { get; init; }
 }
 
 /// <summary>What a ledger insert did: rows new to the ledger, or, when Redis's history diverged from SQL's, nothing and the clashing keys.</summary>

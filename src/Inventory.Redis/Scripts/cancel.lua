@@ -1,13 +1,13 @@
 #!lua
 -- Cancel by id, on the claim. An unknown id gets a tomb (a later deduction under it is refused) unless the seen
 -- filter may know it ({'seen'}: ask SQL first). Otherwise the claim becomes cancelled for ever and the caller
--- reverts every partition: {'revert', partitions, restored, lines}.
+-- reverts every partition: {'revert', partitions, restored, lines, results, returned}.
 -- KEYS: claim, pending, seen filter, home marker
 -- ARGV: orderId, ttlSeconds, mode ('new'|'force'), bit offsets...
 if redis.call('EXISTS', KEYS[4]) == 0 then
   return {'lost'}
 end
-local c = redis.call('HMGET', KEYS[1], 'st', 'pt', 'r', 'ln', 'res')
+local c = redis.call('HMGET', KEYS[1], 'st', 'pt', 'r', 'ln', 'res', 'rt')
 local st = c[1]
 if not st then
   if ARGV[3] == 'new' then
@@ -38,4 +38,4 @@ if st ~= 'cancelled' then
 end
 -- Remembered for a full TTL from the cancel, so SQL has the whole TTL to persist the restock before Redis forgets.
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-return {'revert', c[2] or '', c[3] or '', c[4] or '', c[5] or ''}
+return {'revert', c[2] or '', c[3] or '', c[4] or '', c[5] or '', c[6] or ''}

@@ -6,20 +6,23 @@
 -- may know the id: ask SQL; {'lost'} the home partition lost its data.
 -- KEYS: claim, pending, seen filter, home marker
 -- ARGV: orderId, fingerprint, lines, partitions, multi ('1'|'0'), ttlSeconds, mode ('new'|'force'), bit offsets...
-local now = redis.call('TIME')
-now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if redis.call('EXISTS', KEYS[4]) == 0 then
   return {'lost'}
 end
 
 local multi = ARGV[5] == '1'
-local function open(epoch)
+local now = 0
+if multi then
+  -- only multi-partition claims carry a start time: the recovery sweep's clock
+  now = redis.call('TIME')
+  now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
+local function open(epoch, fresh)
   redis.call('HSET', KEYS[1], 'st', 'open', 'e', epoch, 'fp', ARGV[2], 'ln', ARGV[3], 'pt', ARGV[4], 't', now, 'r', '')
-  redis.call('HDEL', KEYS[1], 'res')
   redis.call('EXPIRE', KEYS[1], ARGV[6])
   if multi then
     redis.call('ZADD', KEYS[2], now, ARGV[1])
-  else
+  elseif not fresh then
     redis.call('ZREM', KEYS[2], ARGV[1])
   end
   return {'go', tostring(epoch)}
@@ -28,10 +31,21 @@ end
 local c = redis.call('HMGET', KEYS[1], 'st', 'e', 'fp', 'pt', 'r')
 local st = c[1]
 if not st then
+  -- the seen filter's bits in one BITFIELD each way, not one call per bit: this is the hot path of every new order
+  local get, set = {}, {}
+  for i = 8, #ARGV do
+    get[#get + 1] = 'GET'
+    get[#get + 1] = 'u1'
+    get[#get + 1] = ARGV[i]
+    set[#set + 1] = 'SET'
+    set[#set + 1] = 'u1'
+    set[#set + 1] = ARGV[i]
+    set[#set + 1] = 1
+  end
   if ARGV[7] == 'new' then
     local known = true
-    for i = 8, #ARGV do
-      if redis.call('GETBIT', KEYS[3], ARGV[i]) == 0 then
+    for _, bit in ipairs(redis.call('BITFIELD', KEYS[3], unpack(get))) do
+      if bit == 0 then
         known = false
         break
       end
@@ -40,10 +54,8 @@ if not st then
       return {'seen'}
     end
   end
-  for i = 8, #ARGV do
-    redis.call('SETBIT', KEYS[3], ARGV[i], 1)
-  end
-  return open(1)
+  redis.call('BITFIELD', KEYS[3], unpack(set))
+  return open(1, true)
 end
 
 local epoch = tonumber(c[2])
@@ -66,10 +78,10 @@ if c[3] == ARGV[2] then
   elseif st == 'aborting' then
     return {'busy'}
   end
-  return open(epoch + 1)
+  return open(epoch + 1, false)
 end
 if st == 'aborted' then
-  return open(epoch + 1)
+  return open(epoch + 1, false)
 elseif st == 'open' then
   return {'rebind', tostring(epoch), c[3], c[4]}
 end

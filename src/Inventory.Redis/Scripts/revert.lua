@@ -2,6 +2,9 @@
 -- Gives back what one partition deducted for an order, exactly once: a customer's cancel ('cancel', final: the
 -- record becomes cancelled and refuses every later deduction) or the abort of a multi-partition attempt ('void':
 -- only a deduction at this epoch; the record becomes fenced at it, so no deduction of the epoch lands later).
+-- A cancel restocks only what returns (return_apply.lua) left: the record's 'ret' totals, read in this same script,
+-- so a return and a cancel of one partition never both restock a unit. A SKU returned in full still gets its cancel
+-- entry (quantity 0), so SQL's ledger shows the order cancelled for every SKU it deducted.
 -- KEYS: stock, seq, journal, record, partition marker
 -- ARGV: orderId, ttlSeconds, kind ('cancel' | 'void'), epoch (void), lines to restock when the record is gone but
 --       SQL's ledger holds the deduction (cancel of a restored claim, or '')
@@ -11,7 +14,7 @@ if redis.call('EXISTS', KEYS[5]) == 0 then
   return {'lost'}
 end
 
-local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres')
+local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres', 'ret')
 local st = r[1]
 local cancel = ARGV[3] == 'cancel'
 if st == 'cancelled' then
@@ -39,10 +42,19 @@ if not deducted then
   return {'none'}
 end
 
+local returned = {}
+if cancel then
+  for entry in string.gmatch(r[5] or '', '[^,]+') do
+    local sku, quantity = string.match(entry, '^(%S+) (%d+)')
+    returned[sku] = tonumber(quantity)
+  end
+end
+
 local result = {}
 local id
 for entry in string.gmatch(deducted, '[^,]+') do
   local sku, quantity = string.match(entry, '^(%S+) (%d+)')
+  quantity = tostring(tonumber(quantity) - (returned[sku] or 0))
   local left = redis.call('HINCRBY', KEYS[1], sku, quantity)
   local seq = redis.call('HINCRBY', KEYS[2], sku, 1)
   id = redis.call('XADD', KEYS[3], '*', 'k', ARGV[3], 'o', ARGV[1], 's', sku, 'd', quantity, 'q', seq, 'a', left, 't', now)

@@ -48,7 +48,7 @@ public sealed class RedisTarget : IAsyncDisposable
     public static RedisTarget Create(string kind, Action<RedisOptions>? configure = null)
     {
         var configuration = kind == "cluster" ? TestEnvironment.RedisCluster : TestEnvironment.Redis;
-        var options = new RedisOptions { Configuration = configuration, KeyPrefix = TestEnvironment.UniquePrefix(kind[..1]) };
+        var options = new RedisOptions { SeenFilterBits = TestEnvironment.SeenFilterBits, Configuration = configuration, KeyPrefix = TestEnvironment.UniquePrefix(kind[..1]) };
         configure?.Invoke(options);
         return new RedisTarget(configuration, options);
     }

@@ -15,6 +15,12 @@ public static class TestEnvironment
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
+    /// <summary>
+    /// Every test run uses fresh key prefixes, and each prefix's seen filter is a bitmap per home partition: at the
+    /// production size (1 MiB each) a few hundred test servers would fill the dev Redis, so tests use 8 KiB.
+    /// </summary>
+    public const long SeenFilterBits = 1 << 16;
+
     public static string UniquePrefix(string name) => $"t{name}{Guid.NewGuid().ToString("N")[..8]}";
 
     private static string Get(string name, string fallback) =>

@@ -20,7 +20,7 @@ public class CredentialRotationTests
         await using var admin = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis + ",allowAdmin=true");
         var server = admin.GetServer(admin.GetEndPoints()[0]);
         var source = new RotatingAclPassword(server, user);
-        var options = new RedisOptions { Configuration = TestEnvironment.Redis, KeyPrefix = TestEnvironment.UniquePrefix("r") };
+        var options = new RedisOptions { SeenFilterBits = TestEnvironment.SeenFilterBits, Configuration = TestEnvironment.Redis, KeyPrefix = TestEnvironment.UniquePrefix("r") };
         var (connection, config) = RedisConnection.Connect(options, await source.GetAsync());
         await using var _ = connection;
         var reauthenticator = new RedisReauthenticator(connection, config, source);

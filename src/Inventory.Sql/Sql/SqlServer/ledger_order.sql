@@ -2,14 +2,17 @@
 -- quantity of its latest deduction, with the stock right after each (the original answers). The per-SKU sequence is the SKU's own order of events; journal_at is Redis time
 -- of different partitions and orders nothing. So deduct, void, deduct again stands (as the second deduction), and
 -- deduct then cancel is cancelled with the quantity that was deducted. Only order kinds: an adjustment id may
--- spell the same as an order id.
+-- spell the same as an order id. Returns after the latest deduction are summed: what a cancel or a later return
+-- may still restock is the deduction minus them.
 SELECT latest.sku, latest.kind AS last_kind, latest.seq AS last_seq, latest.available_after AS last_after,
-       deducted.quantity AS deducted, deducted.available_after AS deducted_after
+       deducted.quantity AS deducted, deducted.available_after AS deducted_after,
+       (SELECT COALESCE(SUM(r.delta), 0) FROM dbo.ledger AS r
+        WHERE r.reference_id = @reference_id AND r.sku = latest.sku AND r.kind = 'return' AND r.seq > deducted.seq) AS returned
 FROM (SELECT sku, seq, kind, available_after, ROW_NUMBER() OVER (PARTITION BY sku ORDER BY seq DESC) AS n
       FROM dbo.ledger
-      WHERE reference_id = @reference_id AND kind IN ('deduct', 'cancel', 'void')) AS latest
+      WHERE reference_id = @reference_id AND kind IN ('deduct', 'cancel', 'void', 'return')) AS latest
 OUTER APPLY (
-    SELECT TOP (1) -d.delta AS quantity, d.available_after
+    SELECT TOP (1) -d.delta AS quantity, d.available_after, d.seq
     FROM dbo.ledger AS d
     WHERE d.reference_id = @reference_id AND d.sku = latest.sku AND d.kind = 'deduct'
     ORDER BY d.seq DESC) AS deducted

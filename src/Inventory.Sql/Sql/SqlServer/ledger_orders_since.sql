@@ -1,5 +1,5 @@
 SELECT TOP (@limit) sku, seq, journal_partition, stream_id, kind, reference_id, delta, available_after, reason, task_id, journal_at, created_at
 FROM dbo.ledger
-WHERE kind IN ('deduct', 'cancel', 'void') AND journal_at >= @since
+WHERE kind IN ('deduct', 'cancel', 'void', 'return') AND journal_at >= @since
   AND (sku > @after_sku OR (sku = @after_sku AND seq > @after_seq))
 ORDER BY sku, seq;
