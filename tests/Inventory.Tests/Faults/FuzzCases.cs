@@ -43,7 +43,7 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     /// <summary>The mutating routes this generator sends to; a test holds it equal to the server's non-GET routes.</summary>
     public static readonly IReadOnlyList<string> MutatingTemplates =
     [
-        "deductions", "deductions/batch", "deductions/{orderId}/cancel", "stock/{sku}", "stock/{sku}/adjustments", "tasks/{id}/retry",
+        "deductions", "deductions/batch", "deductions/{orderId}/cancel", "deductions/{orderId}/returns", "stock/{sku}", "stock/{sku}/adjustments", "tasks/{id}/retry",
         "tasks/poison/redrive", "reconciliation/run",
     ];
 
@@ -99,6 +99,7 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
             ("duplicate JSON properties", 6, DuplicateProperties),
             ("bad stock body", 8, BadStockBody),
             ("bad adjustment body", 8, BadAdjustmentBody),
+            ("bad return body", 6, BadReturnBody),
             ("odd path id", 10, OddPathId),
             ("oversized body", 3, Oversized),
         };
@@ -146,8 +147,9 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     private FuzzRequest WrongKey()
     {
         const string category = "wrong or missing key";
-        var (method, path, admin, body) = _random.Next(8) switch
+        var (method, path, admin, body) = _random.Next(9) switch
         {
+            7 => ("POST", $"api/deductions/{Id("r")}/returns", false, ValidReturn()),
             0 => ("POST", "api/deductions", false, ValidDeduction()),
             1 => ("POST", "api/deductions/batch", false, Obj(("deductions", $"[{ValidDeduction()},{ValidDeduction()}]"))),
             2 => ("POST", $"api/deductions/{Id("c")}/cancel", false, (string?)null),
@@ -350,13 +352,30 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
         return new FuzzRequest("bad adjustment body", "POST", $"api/stock/{Sku()}/adjustments", adminKey, Json, Utf8(body));
     }
 
+    private FuzzRequest BadReturnBody()
+    {
+        var id = Q(Id("r"));
+        var lines = "[" + Line() + "]";
+        var body = _random.Next(4) switch
+        {
+            0 => Obj(("returnId", _random.Next(8) == 0 ? null : Pick(BadIdentifiers)), ("lines", lines)),
+            1 => Obj(("returnId", id), ("lines", "[" + Line(quantity: Pick(BadQuantities)) + "]")),
+            2 => Obj(("returnId", id), ("lines", Pick(["[]", "{}", "null", "3", Q("x"), "[" + Line(sku: Pick(BadIdentifiers)) + "]"]))),
+            _ => Obj(("returnId", id), ("lines", lines), ("reason", Pick([Q(new string('r', 201)), Q("a\u0007b"), "5", "[]", "{}", "true"]))),
+        };
+        return new FuzzRequest("bad return body", "POST", $"api/deductions/{Id("o")}/returns", functionKey, Json, Utf8(body));
+    }
+
+    private string ValidReturn() => Obj(("returnId", Q(Id("r"))), ("lines", "[" + Line() + "]"));
+
     private FuzzRequest OddPathId()
     {
         const string category = "odd path id";
         var id = Pick(BadPathIds);
-        return _random.Next(4) switch
+        return _random.Next(5) switch
         {
             0 => new FuzzRequest(category, "POST", $"api/deductions/{id}/cancel", functionKey, null, null),
+            3 => new FuzzRequest(category, "POST", $"api/deductions/{id}/returns", functionKey, Json, Utf8(ValidReturn())),
             1 => new FuzzRequest(category, "PUT", $"api/stock/{id}", adminKey, Json, Utf8(Obj(("available", "5")))),
             2 => new FuzzRequest(category, "POST", $"api/stock/{id}/adjustments", adminKey, Json, Utf8(ValidAdjustment())),
             _ => new FuzzRequest(category, "POST", $"api/tasks/{Pick(BadTaskIds)}/retry", adminKey, null, null),

@@ -28,11 +28,25 @@ public static class HttpCalls
         return (response.StatusCode, await ReadAsync(response));
     }
 
+    /// <summary>
+    /// Test setup: a 503 (a cluster node still settling after an earlier test's failover, a partition being rebuilt)
+    /// is retried for up to 30 s, since setting absolute stock is idempotent; anything else fails the test at once.
+    /// </summary>
     public static async Task SetStockAsync(this IApiHost server, string sku, long available)
     {
         using var admin = server.CreateClient(ServerProcess.AdminKey);
-        var response = await admin.PutAsync($"api/stock/{sku}", Json(new { available }));
-        response.EnsureSuccessStatusCode();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var response = await admin.PutAsync($"api/stock/{sku}", Json(new { available }));
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || DateTime.UtcNow > deadline)
+            {
+                response.EnsureSuccessStatusCode();
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
     }
 
     public static async Task<long?> AvailableAsync(this HttpClient client, string sku)
