@@ -29,6 +29,9 @@ param http5xxPercentThreshold int = 5
 @minValue(0)
 param redisErrorThreshold int = 0
 
+@description('Percent of maxmemory on any Redis primary at which the memory alert fires (health turns degraded at 85% by default).')
+param redisMemoryPercentThreshold int = 85
+
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -86,6 +89,24 @@ var rules = [
     query: 'union\n  (exceptions | where type has \'Redis\' or outerType has \'Redis\'),\n  (dependencies | where type =~ \'Redis\' and success == false)\n| summarize value = count()'
     operator: 'GreaterThan'
     threshold: redisErrorThreshold
+  }
+  {
+    name: 'redis-memory'
+    displayName: 'Inventory: Redis memory high'
+    description: 'A Redis primary uses ${redisMemoryPercentThreshold}% or more of its maxmemory; at 100% it refuses every write (OOM) and sales stop. Scale the cache or shorten the idempotency TTL: see docs/operations.md, "Redis memory".'
+    severity: 1
+    query: 'customMetrics\n| where name == \'inventory.redis.memory.used_ratio\'\n| summarize value = 100.0 * max(valueMax)'
+    operator: 'GreaterThanOrEqual'
+    threshold: redisMemoryPercentThreshold
+  }
+  {
+    name: 'redis-refusals'
+    displayName: 'Inventory: Redis refuses writes'
+    description: 'Redis refused commands outright (OOM, READONLY, LOADING, MISCONF): those requests were answered 503 with the cause and nothing changed. See docs/operations.md, "Redis refuses writes".'
+    severity: 1
+    query: 'customMetrics\n| where name == \'inventory.redis.refusals\'\n| summarize value = sum(valueSum)'
+    operator: 'GreaterThan'
+    threshold: 0
   }
 ]
 

@@ -116,7 +116,7 @@ public sealed partial class RedisInventoryStore
             SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: refusal.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
-            _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unavailable),
+            _ => Unavailable(order.OrderId, refusal),
         };
     }
 

@@ -98,6 +98,12 @@ public sealed partial class RedisInventoryStore
             {
                 claim = (RedisResult[])(await SendCancel(orderId, mode).ConfigureAwait(false))!;
             }
+            catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+            {
+                // cancel.lua never ran: the claim is as it was, nothing restocked.
+                Refusals.Note(refusal);
+                return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter);
+            }
             catch (Exception e) when (RedisFailures.IsTransient(e))
             {
                 return new CancelOutcome(orderId, CancelStatus.Unknown, []);
@@ -109,15 +115,16 @@ public sealed partial class RedisInventoryStore
                 case "tomb":
                     return new CancelOutcome(orderId, CancelStatus.NotFound, []);
                 case "lost":
-                    return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                    // cancel.lua refuses before touching anything while the home partition is rebuilt.
+                    return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry);
                 case "seen":
                     var remembered = await RememberAsync(orderId).ConfigureAwait(false);
-                    if (remembered is null)
+                    if (remembered.Known is not { } known)
                     {
-                        return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                        return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: remembered.Cause, RetryAfter: remembered.RetryAfter);
                     }
 
-                    mode = remembered.Value ? "new" : "force";
+                    mode = known ? "new" : "force";
                     continue;
                 default:
                     return await RevertAllAsync(orderId, ClaimReply.PartitionList(At(1)), At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false);

@@ -26,6 +26,12 @@ public sealed partial class RedisInventoryStore
                 var verified = await VerifiedFingerprintAsync(request.OrderId).ConfigureAwait(false);
                 reply = (RedisResult[])(await SendReturnClaim(request, lines, mode, verified).ConfigureAwait(false))!;
             }
+            catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+            {
+                // return_claim.lua never ran: nothing is reserved or restocked under this return id.
+                Refusals.Note(refusal);
+                return ReturnOutcome.Unavailable(request, refusal.Cause, refusal.RetryAfter);
+            }
             catch (Exception e) when (RedisFailures.IsTransient(e))
             {
                 return ReturnOutcome.Simple(request, ReturnStatus.Unknown);
@@ -48,13 +54,16 @@ public sealed partial class RedisInventoryStore
                     return ReturnOutcome.Simple(request, ReturnStatus.NotFound);
                 case "seen":
                     var remembered = await RememberAsync(request.OrderId).ConfigureAwait(false);
-                    if (remembered is null)
+                    if (remembered.Known is not { } known)
                     {
-                        return ReturnOutcome.Simple(request, ReturnStatus.Unavailable);
+                        return ReturnOutcome.Unavailable(request, remembered.Cause, remembered.RetryAfter);
                     }
 
-                    mode = remembered.Value ? "new" : "force";
+                    mode = known ? "new" : "force";
                     continue;
+                case "lost":
+                    // return_claim.lua refuses before touching anything while the home partition is rebuilt.
+                    return ReturnOutcome.Unavailable(request, UnavailableCauses.Rebuilding, UnavailableCauses.RebuildRetry);
                 default:
                     return ReturnOutcome.Simple(request, ReturnStatus.Unavailable);
             }
@@ -94,6 +103,12 @@ public sealed partial class RedisInventoryStore
         {
             replies = (await Task.WhenAll(lines.Partitions.Select(p => SendReturnApply(p, orderId, returnId, lines.LinesIn(p, _partitioner), reason))).ConfigureAwait(false))
                 .Select(r => (RedisResult[])r!).ToList();
+        }
+        catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+        {
+            // Reserved on the claim but refused in a partition: the return stays open; a retry or the sweep finishes it.
+            Refusals.Note(refusal);
+            return ReturnOutcome.Simple(request, ReturnStatus.Unknown);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {

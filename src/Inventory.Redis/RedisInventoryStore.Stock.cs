@@ -33,9 +33,18 @@ public sealed partial class RedisInventoryStore
     public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)
     {
         var partition = _partitioner.PartitionOf(sku);
-        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.SetStock,
-            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Marker(partition)],
-            [sku, available, expectedAvailable.HasValue ? expectedAvailable.Value : ""]).ConfigureAwait(false))!;
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.SetStock,
+                [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Marker(partition)],
+                [sku, available, expectedAvailable.HasValue ? expectedAvailable.Value : ""]).ConfigureAwait(false))!;
+        }
+        catch (Exception e) when (Refusals.NoteIfRefused(e))
+        {
+            throw; // never reached: the filter only notes the refusal; the host's DependencyFailures names it
+        }
+
         if ((string)reply[0]! == "lost")
         {
             return new StockChange(StockChangeStatus.Unavailable, sku, 0);
@@ -49,9 +58,18 @@ public sealed partial class RedisInventoryStore
     public async Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default)
     {
         var partition = _partitioner.PartitionOf(sku);
-        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Adjust,
-            [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Adjustment(partition, sku, adjustmentId), _keys.Marker(partition)],
-            [sku, adjustmentId, delta, reason, _options.TtlSeconds, Limits.MaxStock]).ConfigureAwait(false))!;
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Adjust,
+                [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Adjustment(partition, sku, adjustmentId), _keys.Marker(partition)],
+                [sku, adjustmentId, delta, reason, _options.TtlSeconds, Limits.MaxStock]).ConfigureAwait(false))!;
+        }
+        catch (Exception e) when (Refusals.NoteIfRefused(e))
+        {
+            throw; // never reached: the filter only notes the refusal; the host's DependencyFailures names it
+        }
+
         NoteJournalId(partition, reply, 2);
         long Level() => long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
         return (string)reply[0]! switch

@@ -39,7 +39,11 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         _guard = new RedisPartitionGuard(redis, options);
         _seen = new SeenFilter(options.SeenFilterBits);
         _ledger = ledger ?? new NoOrderLedger();
+        Refusals = new RedisRefusalLog(time);
     }
+
+    /// <summary>The latest outright refusal (OOM, READONLY, ...) any call met: health reports it.</summary>
+    public RedisRefusalLog Refusals { get; }
 
     /// <summary>Fault injection for the crash tests: the process dies after the first partition of a multi-partition order.</summary>
     public bool CrashAfterFirstPartition { get; init; }
@@ -193,19 +197,22 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                 case ClaimStatus.Conflict:
                     return Done(DeductionStatus.Conflict);
                 case ClaimStatus.Lost:
-                    return Done(DeductionStatus.Unavailable);
+                    return new ClaimStep(0, DeductionOutcome.Unavailable(order.OrderId, UnavailableCauses.Rebuilding, UnavailableCauses.RebuildRetry));
+                case ClaimStatus.Refused:
+                    // The claim script never ran: nothing is claimed or deducted under this id.
+                    return new ClaimStep(0, DeductionOutcome.Unavailable(order.OrderId, claim.Refusal!.Cause, claim.Refusal.RetryAfter));
                 case ClaimStatus.Busy:
                     return Done(DeductionStatus.Unknown);
                 case ClaimStatus.Unknown:
                     return new ClaimStep(0, await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown));
                 case ClaimStatus.Seen:
                     var remembered = await RememberAsync(order.OrderId).ConfigureAwait(false);
-                    if (remembered is null)
+                    if (remembered.Known is not { } known)
                     {
-                        return Done(DeductionStatus.Unavailable);
+                        return new ClaimStep(0, DeductionOutcome.Unavailable(order.OrderId, remembered.Cause, remembered.RetryAfter));
                     }
 
-                    claim = await AwaitClaimAsync(SendClaim(Db, order, remembered.Value ? "new" : "force")).ConfigureAwait(false);
+                    claim = await AwaitClaimAsync(SendClaim(Db, order, known ? "new" : "force")).ConfigureAwait(false);
                     break;
                 case ClaimStatus.Rebind:
                     var fenced = await FenceAsync(order.OrderId, claim.Partitions!, claim.Epoch).ConfigureAwait(false);
@@ -228,11 +235,12 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         return Done(DeductionStatus.Unknown);
     }
 
-    /// <summary>
-    /// The id is in the seen filter but Redis holds no claim: if SQL's ledger holds the order, put its claim back
-    /// (true: claim again and meet it); false if SQL never saw it (claim as new); null if SQL did not answer.
-    /// </summary>
-    private async Task<bool?> RememberAsync(string orderId)
+    /// <param name="Known">True: SQL holds the order and its claim is back (claim again and meet it); false: SQL never
+    /// saw it (claim as new); null: no answer, for <paramref name="Cause"/>.</param>
+    private readonly record struct Remembered(bool? Known, string Cause = "", TimeSpan RetryAfter = default);
+
+    /// <summary>The id is in the seen filter but Redis holds no claim: SQL's ledger decides.</summary>
+    private async Task<Remembered> RememberAsync(string orderId)
     {
         OrderView? view;
         try
@@ -241,22 +249,27 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return null;
+            return new Remembered(null, UnavailableCauses.LedgerUnavailable, UnavailableCauses.RebuildRetry);
         }
 
         if (view is null)
         {
-            return false;
+            return new Remembered(false);
         }
 
         try
         {
             await RestoreClaimAsync(view).ConfigureAwait(false);
-            return true;
+            return new Remembered(true);
+        }
+        catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+        {
+            Refusals.Note(refusal);
+            return new Remembered(null, refusal.Cause, refusal.RetryAfter);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
-            return null;
+            return new Remembered(null, UnavailableCauses.LedgerUnavailable, UnavailableCauses.RebuildRetry);
         }
     }
 
@@ -362,10 +375,17 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: slot.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
-            SlotStatus.Backlog => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unavailable),
+            SlotStatus.Backlog or SlotStatus.Refused => Unavailable(order.OrderId, slot),
             _ => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown),
         };
     }
+
+    /// <summary>A partition that refused before changing anything: say why, and when to retry.</summary>
+    private static DeductionOutcome Unavailable(string orderId, SlotReply slot) => slot.Refusal is { } refusal
+        ? DeductionOutcome.Unavailable(orderId, refusal.Cause, refusal.RetryAfter)
+        : slot.Cause == UnavailableCauses.Rebuilding
+            ? DeductionOutcome.Unavailable(orderId, UnavailableCauses.Rebuilding, UnavailableCauses.RebuildRetry)
+            : DeductionOutcome.Unavailable(orderId, slot.Cause ?? UnavailableCauses.JournalBacklog, UnavailableCauses.BacklogRetry);
 
     private Task<RedisResult> SendClaim(IDatabaseAsync db, Order order, string mode)
     {
@@ -393,11 +413,16 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         ]);
     }
 
-    private static async Task<ClaimReply> AwaitClaimAsync(Task<RedisResult> claim)
+    private async Task<ClaimReply> AwaitClaimAsync(Task<RedisResult> claim)
     {
         try
         {
             return ClaimReply.Parse(await claim.ConfigureAwait(false));
+        }
+        catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+        {
+            Refusals.Note(refusal);
+            return ClaimReply.Refused(refusal);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
@@ -451,6 +476,12 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         try
         {
             return SlotReply.Parse(await deduct.ConfigureAwait(false));
+        }
+        catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+        {
+            // Refused before its first line ran (see RedisFailures.RefusalOf): this attempt deducted nothing.
+            Refusals.Note(refusal);
+            return SlotReply.Refused(refusal);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {

@@ -44,6 +44,12 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Present while the partition's data is intact; written at first start and after a rebuild.</summary>
     public RedisKey Marker(int partition) => For(partition).Marker;
 
+    /// <summary>Held by the one instance rebuilding this partition after a loss (owner, progress).</summary>
+    public RedisKey RebuildLock(int partition) => Tag(partition) + ":rebuild";
+
+    /// <summary>A rebuilt seen filter staged before it is OR-ed into the live one.</summary>
+    public RedisKey SeenStaging(int home) => Tag(home) + ":seen:refill";
+
     public RedisKey[] PartitionKeys(int partition, string orderId)
     {
         var keys = For(partition);

@@ -113,6 +113,43 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         return Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, orderId), _keys.Seen(home)], args);
     }
 
+    /// <summary>Takes or renews the partition's rebuild lock for <paramref name="owner"/>; false while another instance holds it.</summary>
+    public async Task<bool> TryLockRebuildAsync(int partition, string owner, TimeSpan ttl, string progress) =>
+        (long)await Db.ScriptEvaluateAsync(RedisScripts.RebuildLock, [_keys.RebuildLock(partition)],
+            [owner, (long)ttl.TotalMilliseconds, progress]).ConfigureAwait(false) == 1;
+
+    /// <summary>Who rebuilds the partition and how far, as the holder last published it; null when nobody does.</summary>
+    public async Task<(string Owner, string Progress)?> RebuildHolderAsync(int partition)
+    {
+        var fields = await Db.HashGetAsync(_keys.RebuildLock(partition), ["owner", "progress"]).ConfigureAwait(false);
+        return fields[0].IsNull ? null : ((string)fields[0]!, (string?)fields[1] ?? "");
+    }
+
+    /// <summary>Writes the marker and releases the lock if <paramref name="owner"/> still holds it.</summary>
+    public async Task<bool> MarkRebuiltAsync(int partition, string owner) =>
+        (long)await Db.ScriptEvaluateAsync(RedisScripts.RebuildDone, [_keys.RebuildLock(partition), _keys.Marker(partition)],
+            [owner, Guid.NewGuid().ToString("N")]).ConfigureAwait(false) == 1;
+
+    /// <summary>A bitmap sized for one home partition's seen filter, to fill in memory with <see cref="SetSeen"/>.</summary>
+    public byte[] NewSeenBitmap() => new byte[(options.SeenFilterBits + 7) / 8];
+
+    /// <summary>Sets an order id's bits in a bitmap laid out as Redis lays out SETBIT offsets (bit 0 is the top bit of byte 0).</summary>
+    public void SetSeen(byte[] bitmap, string orderId)
+    {
+        foreach (var offset in _seen.Offsets(orderId))
+        {
+            var bit = (long)offset;
+            bitmap[bit >> 3] |= (byte)(0x80 >> (int)(bit & 7));
+        }
+    }
+
+    /// <summary>OR-s a bitmap built by <see cref="SetSeen"/> into the home partition's live seen filter.</summary>
+    public async Task MergeSeenAsync(int home, byte[] bitmap)
+    {
+        await Db.StringSetAsync(_keys.SeenStaging(home), bitmap).ConfigureAwait(false);
+        await Db.ScriptEvaluateAsync(RedisScripts.SeenMerge, [_keys.Seen(home), _keys.SeenStaging(home)]).ConfigureAwait(false);
+    }
+
     /// <summary>Puts back an order's finished returns, so a retried return id replays rather than restocks again.</summary>
     public Task RestoreReturnsAsync(int home, string orderId, IReadOnlyList<ReturnView> returns) =>
         Task.WhenAll(returns.Select(r =>

@@ -19,6 +19,9 @@ internal static class RedisScripts
     public static readonly string RestoreStock = Load("restore_stock");
     public static readonly string RestoreRecord = Load("restore_record");
     public static readonly string RestoreClaim = Load("restore_claim");
+    public static readonly string RebuildLock = Load("rebuild_lock");
+    public static readonly string RebuildDone = Load("rebuild_done");
+    public static readonly string SeenMerge = Load("seen_merge");
     public static readonly string ReturnClaim = Load("return_claim");
     public static readonly string ReturnApply = Load("return_apply");
     public static readonly string ReturnFinish = Load("return_finish");

@@ -19,6 +19,8 @@ internal enum SlotStatus
     Unknown,
     /// <summary>Refused, nothing changed: the journal is at its bound (SQL is behind) or the partition is being rebuilt.</summary>
     Backlog,
+    /// <summary>Redis refused the script before it ran (OOM, READONLY, LOADING, ...): nothing changed.</summary>
+    Refused,
 }
 
 /// <summary>What one partition answered for an order.</summary>
@@ -28,9 +30,13 @@ internal sealed record SlotReply(
     bool Replayed = false,
     IReadOnlyList<ShortLine>? Short = null,
     IReadOnlyList<string>? UnknownSkus = null,
-    string? StreamId = null)
+    string? StreamId = null,
+    string? Cause = null,
+    RedisRefusal? Refusal = null)
 {
     public static readonly SlotReply Unknown = new(SlotStatus.Unknown, []);
+
+    public static SlotReply Refused(RedisRefusal refusal) => new(SlotStatus.Refused, [], Cause: refusal.Cause, Refusal: refusal);
 
     public static SlotReply Parse(RedisResult result)
     {
@@ -59,8 +65,9 @@ internal sealed record SlotReply(
             case "expired":
                 return new SlotReply(SlotStatus.Expired, []);
             case "backlog":
+                return new SlotReply(SlotStatus.Backlog, [], Cause: UnavailableCauses.JournalBacklog);
             case "lost":
-                return new SlotReply(SlotStatus.Backlog, []);
+                return new SlotReply(SlotStatus.Backlog, [], Cause: UnavailableCauses.Rebuilding);
             default:
                 throw new InvalidOperationException($"Unexpected deduct reply '{reply[0]}'.");
         }
@@ -118,11 +125,15 @@ internal enum ClaimStatus
     Lost,
     /// <summary>Redis did not answer.</summary>
     Unknown,
+    /// <summary>Redis refused the claim script before it ran: nothing was claimed, nothing deducted.</summary>
+    Refused,
 }
 
-internal sealed record ClaimReply(ClaimStatus Status, long Epoch = 0, string Fingerprint = "", int[]? Partitions = null, bool Restored = false)
+internal sealed record ClaimReply(ClaimStatus Status, long Epoch = 0, string Fingerprint = "", int[]? Partitions = null, bool Restored = false, RedisRefusal? Refusal = null)
 {
     public static readonly ClaimReply Unknown = new(ClaimStatus.Unknown);
+
+    public static ClaimReply Refused(RedisRefusal refusal) => new(ClaimStatus.Refused, Refusal: refusal);
 
     public static ClaimReply Parse(RedisResult result)
     {

@@ -32,8 +32,8 @@ internal static class RouteDocumentation
 
     private static readonly Answer BodyTooLarge = Problem(413, "The body is larger than the route's limit.");
     private static readonly Answer NotJson = Problem(415, "The body is not sent as application/json.");
-    private static readonly Answer Rebuilding = Problem(503, "A dependency did not answer in time, or the SKU's partition is being rebuilt: nothing changed, retry with the same ids.");
-    private static readonly Answer DependencyDown = Problem(503, "A dependency (Redis or SQL) did not answer in time; retry.");
+    private static readonly Answer Rebuilding = Problem(503, "A dependency did not answer in time (dependency names it), or, with cause and Retry-After, nothing changed: the SKU's partition is being rebuilt (partition_rebuilding) or Redis refused the write (redis_oom, redis_readonly, ...); retry with the same ids.", "Retry-After");
+    private static readonly Answer DependencyDown = Problem(503, "A dependency (Redis or SQL) did not answer in time (dependency names it), or Redis refused outright (cause, with Retry-After); retry.", "Retry-After");
     private static readonly Answer NoEngine = Problem(503, "SQL is not configured (Inventory:Sql:Provider = none) or did not answer in time.");
 
     private static readonly JsonNode DeductionExample = new JsonObject { ["orderId"] = "A100", ["lines"] = new JsonArray(new JsonObject { ["sku"] = "iphone-15", ["quantity"] = 2 }) };
@@ -48,7 +48,7 @@ internal static class RouteDocumentation
             BodyTooLarge, NotJson,
             Problem(422, "The order id was already used with other lines."),
             Problem(429, "Too many requests for a SKU (hot-SKU limiter); retry after Retry-After seconds.", "Retry-After"),
-            new(503, "application/json status unknown: the outcome is unknown, retry with the same order id (a replay never deducts twice). problem+json: nothing was deducted (journal bound reached, partition being rebuilt, a dependency down); retry later.", typeof(OutcomeBody), Problem: true)),
+            new(503, "application/json status unknown: the outcome is unknown, retry with the same order id (a replay never deducts twice). problem+json with outcome not_deducted: nothing was deducted, for the cause it names (journal_backlog, partition_rebuilding, ledger_unavailable, or a Redis refusal such as redis_oom or redis_readonly); retry after Retry-After with the same order id. problem+json with dependency: a backing service did not answer; retry with the same order id.", typeof(OutcomeBody), Problem: true, Headers: ["Retry-After"])),
         ["DeductBatch"] = new("Deduct up to 500 orders; results in request order", typeof(DeductionBatchRequestBody),
             new JsonObject { ["deductions"] = new JsonArray(DeductionExample.DeepClone()) },
             Json(200, typeof(BatchBody), "One result per deduction, in request order: status and body as the single route would answer; a repeated id is a replay."),
@@ -63,7 +63,7 @@ internal static class RouteDocumentation
             Json(200, typeof(DeductionBody), "Restocked (status cancelled, the restocked lines); a repeat says Idempotent-Replayed: true.", "Idempotent-Replayed"),
             Invalid("The order id is not a valid id."),
             Problem(404, "No deduction is known for this order id; a later deduction under it will be refused."),
-            new(503, "application/json status unknown: the outcome is unknown, retry the cancel. problem+json: a dependency did not answer; retry.", typeof(OutcomeBody), Problem: true)),
+            new(503, "application/json status unknown: the outcome is unknown, retry the cancel. problem+json with cause: nothing was cancelled or restocked (partition_rebuilding, ledger_unavailable, or a Redis refusal such as redis_oom); retry after Retry-After. problem+json with dependency: a backing service did not answer; retry.", typeof(OutcomeBody), Problem: true, Headers: ["Retry-After"])),
         ["ReturnDeduction"] = new("Restock part of a deducted order, once per return id, never more than is left", typeof(ReturnRequestBody),
             new JsonObject { ["returnId"] = "R1", ["lines"] = new JsonArray(new JsonObject { ["sku"] = "iphone-15", ["quantity"] = 1 }), ["reason"] = "damaged" },
             Json(200, typeof(ReturnBody), "Restocked these lines; a repeat with the same return id and lines says Idempotent-Replayed: true.", "Idempotent-Replayed"),
@@ -72,7 +72,7 @@ internal static class RouteDocumentation
             new(409, "Nothing restocked: the lines exceed what is left to return (status exceeds) or the order was cancelled (status cancelled).", typeof(ExceedsBody), OrJson: typeof(ReturnStatusBody)),
             BodyTooLarge, NotJson,
             Problem(422, "The return id was already used with other lines."),
-            new(503, "application/json status unknown: the outcome is unknown, retry with the same return id. problem+json: a dependency did not answer; retry.", typeof(ReturnStatusBody), Problem: true)),
+            new(503, "application/json status unknown: the outcome is unknown, retry with the same return id. problem+json with cause: nothing was restocked (partition_rebuilding, ledger_unavailable, or a Redis refusal such as redis_oom); retry after Retry-After with the same return id. problem+json with dependency: a backing service did not answer; retry.", typeof(ReturnStatusBody), Problem: true, Headers: ["Retry-After"])),
         ["GetStockHistory"] = new("A SKU's changes from SQL's ledger, oldest first", null, null,
             Json(200, typeof(HistoryBody), "One page of changes; next is the after of the following page, null on the last."),
             Invalid("after or limit is invalid (limit 1 to 500)."),
@@ -102,8 +102,8 @@ internal static class RouteDocumentation
             Problem(422, "The adjustment id was already used with another SKU or delta."),
             Rebuilding),
         ["Health"] = new("Dependency status (anonymous); answers within about a second whatever is down", null, null,
-            Json(200, typeof(HealthBody), "healthy, or degraded: SQL or the queue is down (or did not answer within the check timeout) and sales go on."),
-            Json(503, typeof(HealthBody), "unhealthy: Redis is down, or durable acknowledgements are on and a Redis primary has no replica; sales fail.")),
+            Json(200, typeof(HealthBody), "healthy, or degraded: SQL or the queue is down (or did not answer within the check timeout), or a Redis node is past its memory threshold, and sales go on. The redis entry's data holds each node's memory and any rebuild's progress."),
+            Json(503, typeof(HealthBody), "unhealthy: Redis is down, full or refusing writes, partitions are being rebuilt from SQL (data.rebuild: rows done / total, elapsed, estimate), or durable acknowledgements are on and a Redis primary has no replica; sales fail (on the partitions being rebuilt only).")),
         ["TaskStats"] = new("Task backlog per shard and status, oldest pending age, journal per partition", null, null,
             Json(200, typeof(Inventory.Engine.EngineStats), "The task engine's backlog and each partition's journal length and SQL cursor."), NoEngine),
         ["DeadTasks"] = new("Dead tasks (admin)", null, null,
@@ -126,7 +126,7 @@ internal static class RouteDocumentation
     private static readonly Dictionary<string, (string Description, JsonSchemaType Type)> ResponseHeaders = new()
     {
         ["Idempotent-Replayed"] = ("true when this answer repeats the original one (same id and content).", JsonSchemaType.String),
-        ["Retry-After"] = ("Seconds to wait before retrying.", JsonSchemaType.Integer),
+        ["Retry-After"] = ("Seconds to wait before retrying (on a 503, sent with a cause: a definite refusal).", JsonSchemaType.Integer),
     };
 
     /// <summary>The security schemes and servers, for the whole document.</summary>
@@ -175,6 +175,8 @@ internal static class RouteDocumentation
             nameof(DeductionBody) => ["deducted", "cancelled"],
             nameof(InsufficientBody) => ["insufficient"],
             nameof(OutcomeBody) => ["cancelled", "unknown"],
+            nameof(ExceedsBody) => ["exceeds"],
+            nameof(ReturnStatusBody) => ["cancelled", "unknown"],
             nameof(OrderBody) => ["deducted", "cancelled", "pending"],
             nameof(HealthBody) => ["healthy", "degraded", "unhealthy"],
             nameof(RetriedTaskBody) => ["pending"],
@@ -185,6 +187,11 @@ internal static class RouteDocumentation
             statusSchema.Enum = statuses.Select(s => (JsonNode)JsonValue.Create(s)).ToList();
         }
 
+        if (context.JsonTypeInfo.Type == typeof(UnavailableProblem))
+        {
+            DescribeUnavailableProblem(schema);
+        }
+
         if (context.JsonTypeInfo.Type == typeof(OrderBody) && schema.Properties?.TryGetValue("persisted", out var persisted) == true && persisted is OpenApiSchema persistedSchema)
         {
             persistedSchema.Description = "true: SQL's ledger holds every line (and the restock of a cancelled order); false: not yet; " +
@@ -192,6 +199,42 @@ internal static class RouteDocumentation
         }
 
         return Task.CompletedTask;
+    }
+
+    private static void DescribeUnavailableProblem(OpenApiSchema schema)
+    {
+        schema.Description = "A 503 problem. With cause (and a Retry-After header) it is a definite answer: nothing changed, retry later " +
+            "with the same ids. With dependency, a backing service did not answer in time: retry with the same ids.";
+        var descriptions = new Dictionary<string, string>
+        {
+            ["traceId"] = "Finds the request in the logs.",
+            ["cause"] = "Why nothing changed: journal_backlog (SQL is behind, the partition's journal is at its bound), partition_rebuilding " +
+                "(the partition is being rebuilt from SQL after Redis lost its data), ledger_unavailable (Redis forgot the id and SQL did not answer), " +
+                "or a Redis refusal: redis_oom (maxmemory reached), redis_readonly, redis_loading, redis_misconf, redis_noscript, redis_busy, " +
+                "redis_masterdown, redis_clusterdown, redis_tryagain.",
+            ["outcome"] = "On deductions: not_deducted, nothing was deducted under this order id.",
+            ["dependency"] = "The backing service that did not answer in time: redis, sql or queue.",
+            ["orderId"] = "The order the answer is about (deductions, cancels and returns).",
+            ["returnId"] = "The return the answer is about (returns).",
+            ["sku"] = "The SKU the answer is about (stock writes).",
+        };
+        foreach (var (name, description) in descriptions)
+        {
+            if (schema.Properties?.TryGetValue(name, out var property) == true && property is OpenApiSchema propertySchema)
+            {
+                propertySchema.Description = description;
+            }
+        }
+
+        if (schema.Properties?.TryGetValue("outcome", out var outcome) == true && outcome is OpenApiSchema outcomeSchema)
+        {
+            outcomeSchema.Enum = [JsonValue.Create("not_deducted")];
+        }
+
+        if (schema.Properties?.TryGetValue("dependency", out var dependency) == true && dependency is OpenApiSchema dependencySchema)
+        {
+            dependencySchema.Enum = ["redis", "sql", "queue"];
+        }
     }
 
     public static RouteHandlerBuilder Describe(this RouteHandlerBuilder builder, RouteSpec route)
@@ -250,7 +293,9 @@ internal static class RouteDocumentation
 
         if (answer.Problem)
         {
-            var problem = answer.Validation ? typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails) : typeof(Microsoft.AspNetCore.Mvc.ProblemDetails);
+            var problem = answer.Validation ? typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails)
+                : answer.Status == 503 ? typeof(UnavailableProblem)
+                : typeof(Microsoft.AspNetCore.Mvc.ProblemDetails);
             response.Content["application/problem+json"] = new() { Schema = await SchemaAsync(problem, context, cancellationToken) };
         }
 
@@ -340,4 +385,33 @@ internal static class RouteDocumentation
         "reconciliation" => "Redis against SQL's ledger (operators).",
         _ => "",
     };
+}
+
+/// <summary>
+/// Documentation only: the body of a 503 problem+json as the handlers write it (ProblemDetails and its extensions).
+/// Every extension is optional: which ones appear depends on why nothing could be done.
+/// </summary>
+internal sealed class UnavailableProblem
+{
+    public string Type { get; init; } = "";
+
+    public string Title { get; init; } = "";
+
+    public int Status { get; init; }
+
+    public string Detail { get; init; } = "";
+
+    public string TraceId { get; init; } = "";
+
+    public string Cause { get; init; } = "";
+
+    public string Outcome { get; init; } = "";
+
+    public string Dependency { get; init; } = "";
+
+    public string OrderId { get; init; } = "";
+
+    public string ReturnId { get; init; } = "";
+
+    public string Sku { get; init; } = "";
 }

@@ -83,4 +83,35 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
         return await connection.ExecuteScalarAsync<long>(database.Command(
             Sql.Get(Statements.LedgerCount), null, null, cancellationToken)).ConfigureAwait(false);
     }
+
+    public async IAsyncEnumerable<string> StreamOrderIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var id in connection.QueryUnbufferedAsync<string>(Sql.Get(Statements.LedgerOrderIds), null, null, StreamTimeoutSeconds)
+            .WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return id;
+        }
+    }
+
+    public async IAsyncEnumerable<LedgerRow> StreamPartitionOrderRowsAsync(int partition, DateTime since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in connection.QueryUnbufferedAsync<LedgerRow>(Sql.Get(Statements.LedgerPartitionOrders), new { partition, since }, null, StreamTimeoutSeconds)
+            .WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var rows = await connection.QueryAsync<(int Partition, long Rows)>(database.Command(
+            Sql.Get(Statements.LedgerPartitionCounts), new { since }, null, cancellationToken)).ConfigureAwait(false);
+        return rows.ToDictionary(r => r.Partition, r => r.Rows);
+    }
+
+    /// <summary>A streamed read lasts as long as its consumer takes; the ordinary command timeout would cut it off.</summary>
+    private const int StreamTimeoutSeconds = 0;
 }

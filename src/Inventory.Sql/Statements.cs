@@ -34,6 +34,9 @@ public static class Statements
     public const string LedgerCount = "ledger_count";
     public const string LedgerAt = "ledger_at";
     public const string LedgerOrdersSince = "ledger_orders_since";
+    public const string LedgerOrderIds = "ledger_order_ids";
+    public const string LedgerPartitionOrders = "ledger_partition_orders";
+    public const string LedgerPartitionCounts = "ledger_partition_counts";
     public const string StockPage = "stock_page";
     public const string StockApply = "stock_apply";
     public const string StockGet = "stock_get";

@@ -130,7 +130,7 @@ public sealed class MonitoringTests
         var component = snapshot.Single("Microsoft.Insights/components").GetProperty("id").GetString();
         var rules = snapshot.OfType("Microsoft.Insights/scheduledQueryRules");
 
-        Assert.Equal(4, rules.Count);
+        Assert.Equal(6, rules.Count);
         Assert.All(rules, rule =>
         {
             var properties = rule.GetProperty("properties");

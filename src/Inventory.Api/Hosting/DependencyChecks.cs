@@ -1,37 +1,8 @@
 using Inventory.Api.Queues;
 using Inventory.Application;
-using Inventory.Redis;
 using Inventory.Sql;
-using StackExchange.Redis;
 
 namespace Inventory.Api.Hosting;
-
-/// <summary>
-/// Redis for GET /api/health: reachable, and with durable acknowledgements on, every primary has a replica to
-/// acknowledge (without one every sale waits for WAIT 1 and answers 503 "unknown", so the service is down).
-/// </summary>
-public sealed class RedisHealth(IConnectionMultiplexer redis, RedisOptions options) : IHealthContributor
-{
-    public string Name => "redis";
-
-    public async Task<DependencyHealth> CheckHealthAsync(CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (options.DurableAcknowledgements && await RedisReplicas.PrimariesWithoutReplicaAsync(redis).WaitAsync(cancellationToken).ConfigureAwait(false) is [_, ..] bare)
-            {
-                return new DependencyHealth(Name, false, "durable acknowledgements are on, but " + RedisReplicas.Explain(bare));
-            }
-
-            return new DependencyHealth(Name, true, $"ping {latency.TotalMilliseconds:0.0} ms");
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            return new DependencyHealth(Name, false, e.GetType().Name);
-        }
-    }
-}
 
 /// <summary>SQL for GET /api/health. Not critical: sales go on while SQL is away; the journal holds them.</summary>
 public sealed class SqlHealth(SqlDatabase database) : IHealthContributor

@@ -23,7 +23,8 @@ public sealed partial class HealthReporter(IEnumerable<IHealthContributor> contr
     {
         var timeout = TimeSpan.FromMilliseconds(options.TimeoutMilliseconds);
         var reports = await Task.WhenAll(_contributors.Select(c => CheckOneAsync(c, timeout, cancellationToken))).ConfigureAwait(false);
-        var critical = _contributors.Where((c, i) => c.Critical && !reports[i].Healthy).Any();
+        // A report may say how critical its own failure is (Redis memory high is degraded, Redis full is unhealthy).
+        var critical = _contributors.Where((c, i) => (reports[i].Critical ?? c.Critical) && !reports[i].Healthy).Any();
         var status = critical ? "unhealthy" : reports.Any(r => !r.Healthy) ? "degraded" : "healthy";
         return new HealthReport(status, critical, reports);
     }

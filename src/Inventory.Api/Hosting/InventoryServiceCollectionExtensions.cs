@@ -63,6 +63,8 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton<IInventoryStore>(sp => new InstrumentedInventoryStore(
             sp.GetRequiredService<RedisInventoryStore>(),
             sp.GetService<ILogger<InstrumentedInventoryStore>>() ?? NullLogger<InstrumentedInventoryStore>.Instance));
+        services.AddSingleton(configuration.GetSection("Inventory:Redis:Health").Get<RedisHealthOptions>() ?? new RedisHealthOptions());
+        services.AddSingleton(sp => new RedisRebuildProgress(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IHealthContributor, RedisHealth>();
         services.AddSingleton(configuration.GetSection("Inventory:Health").Get<HealthOptions>() ?? new HealthOptions());
         services.AddSingleton<HealthReporter>();

@@ -1,6 +1,7 @@
 using Inventory.Domain;
 using Inventory.Persistence;
 using Inventory.Redis;
+using Inventory.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -13,75 +14,117 @@ public sealed class RedisRecoveryOptions
 
     /// <summary>How long a rebuild waits for the engine to persist what survived of a lost partition's journal.</summary>
     public TimeSpan DrainWait { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long a rebuild lock lives without renewal: how soon another instance takes over from one that died.</summary>
+    public TimeSpan LockTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a running rebuild logs its progress (and renews its locks).</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Record restores in flight at once (pipelined): bounds memory and Redis's queue, not correctness.</summary>
+    public int RestoreBatch { get; set; } = 2000;
 }
 
 /// <summary>
-/// Finds partitions whose marker is gone and rebuilds them from SQL before they sell again: let the engine persist
-/// what survives of the journal, put back stock and sequences, restore the idempotency records and claims of the
-/// orders SQL holds (within the idempotency TTL), then mark the partition. A partition never written before (no
-/// SQL cursor) is simply marked; without SQL there is nothing to rebuild from, so partitions are marked as found.
+/// Finds partitions whose marker is gone and rebuilds them from SQL before they sell again, in the background: the
+/// host serves from its first second, intact partitions keep selling, and health reports the progress. Per lost
+/// partition: let the engine persist what survives of its journal, put back stock and sequences where SQL is newer,
+/// refill its seen filter from every order id SQL holds whose home it is, restore the records of orders SQL holds
+/// within the idempotency TTL (with the units returns restocked since, the records' <c>ret</c> totals, so a cancel or
+/// a return never restocks them twice), then mark it. Claims are not restored here: an absent claim whose id the
+/// refilled filter knows is restored from SQL, with its return totals and finished returns, when its order is next
+/// asked about (deduction, cancel or return; docs/redis-keys.md, rule 11). Partitions
+/// go smallest first, each opened as soon as it is done; a lock in Redis makes one instance rebuild a partition at a
+/// time. Before SQL holds any history (a new deployment) partitions are simply marked; without SQL there is nothing
+/// to rebuild from, so partitions are marked as found.
 /// </summary>
 public sealed partial class RedisRecovery(
     RedisPartitionGuard guard, RedisOptions redisOptions, Partitioner partitioner, RedisRecoveryOptions options,
-    ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null) : BackgroundService
+    RedisRebuildProgress progress, ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null) : BackgroundService
 {
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Mark fresh partitions before the host serves, so a new deployment does not answer 503 at first.
-        try
-        {
-            await CheckAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogFailed(logger, e.Message);
-        }
+    /// <summary>Names this process on rebuild locks.</summary>
+    private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
 
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
-    }
+    private Dictionary<int, string>? _identities;
+    private Task? _rebuild;
 
+    // Nothing runs before the host serves: a rebuild of minutes must not keep Kestrel from listening, and health
+    // must answer (unhealthy, with progress) throughout. The first check runs at once in the background.
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.CheckInterval);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        do
         {
             try
             {
-                await CheckAsync(stoppingToken).ConfigureAwait(false);
+                var lost = await ObserveAsync(stoppingToken).ConfigureAwait(false);
+                if (lost.Count > 0 && _rebuild is not { IsCompleted: false })
+                {
+                    _rebuild = Task.Run(() => RebuildLoggedAsync(lost, stoppingToken), stoppingToken);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogFailed(logger, e.Message);
             }
         }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
 
-    private Dictionary<int, string>? _identities;
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_rebuild is { } rebuild)
+        {
+            await Task.WhenAny(rebuild, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        }
+    }
 
+    /// <summary>Checks now and rebuilds every lost partition this instance can lock before returning (tests, tools).</summary>
     public async Task<IReadOnlyList<int>> CheckAsync(CancellationToken cancellationToken = default)
+    {
+        var lost = await ObserveAsync(cancellationToken).ConfigureAwait(false);
+        if (lost.Count > 0)
+        {
+            await RebuildLoggedAsync(lost, cancellationToken).ConfigureAwait(false);
+        }
+
+        return lost;
+    }
+
+    /// <summary>Unmarks failed-over partitions, marks fresh ones, publishes what is closed; returns the lost ones.</summary>
+    private async Task<IReadOnlyList<int>> ObserveAsync(CancellationToken cancellationToken)
     {
         await UnmarkFailedOverAsync().ConfigureAwait(false);
         var unmarked = await guard.FindUnmarkedAsync().ConfigureAwait(false);
         if (unmarked.Count == 0)
         {
+            progress.Observed([], new Dictionary<int, string>());
+            InventoryTelemetry.RecordRebuild(0, 0);
             return [];
         }
 
-        var cursors = ledger is null ? [] : (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
-            .Where(c => c.PersistedThrough is not ("" or "0")).Select(c => c.JournalPartition).ToHashSet();
-        var lost = unmarked.Where(cursors.Contains).ToList();
+        // Once SQL holds any history, every unmarked partition is lost, including one that never held stock: it is
+        // still the home of order ids, and its seen filter must be refilled before it claims again.
+        var history = ledger is not null && (await ledger.GetCursorsAsync(cancellationToken).ConfigureAwait(false))
+            .Any(c => c.PersistedThrough is not ("" or "0"));
+        var lost = history ? unmarked.ToList() : [];
         foreach (var fresh in unmarked.Except(lost))
         {
             await guard.MarkAsync(fresh).ConfigureAwait(false);
         }
 
-        if (lost.Count > 0)
+        var others = new Dictionary<int, string>();
+        foreach (var partition in lost)
         {
-            LogLost(logger, string.Join(",", lost));
-            await RebuildAsync(lost, cancellationToken).ConfigureAwait(false);
-            LogRebuilt(logger, string.Join(",", lost));
+            if (await guard.RebuildHolderAsync(partition).ConfigureAwait(false) is { } holder && holder.Owner != _owner)
+            {
+                others[partition] = holder.Progress;
+            }
         }
 
+        progress.Observed(lost, others);
+        InventoryTelemetry.RecordRebuild(lost.Count, progress.Snapshot().Run?.RowsDone ?? 0);
         return lost;
     }
 
@@ -115,39 +158,112 @@ public sealed partial class RedisRecovery(
         _identities = identities;
     }
 
-    private async Task RebuildAsync(List<int> lost, CancellationToken cancellationToken)
+    private async Task RebuildLoggedAsync(IReadOnlyList<int> lost, CancellationToken cancellationToken)
     {
-        await DrainAsync(lost, cancellationToken).ConfigureAwait(false);
-        var set = lost.ToHashSet();
-
-        var stock = new Dictionary<int, List<(string, long, long)>>();
-        var after = "";
-        while (true)
+        try
         {
-            var page = await ledger!.GetStockPageAsync(after, 1000, cancellationToken).ConfigureAwait(false);
-            foreach (var row in page.Where(r => set.Contains(partitioner.PartitionOf(r.Sku))))
-            {
-                var partition = partitioner.PartitionOf(row.Sku);
-                (stock.TryGetValue(partition, out var rows) ? rows : stock[partition] = []).Add((row.Sku, row.Available, row.LastSeq));
-            }
+            await RebuildAsync(lost, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e.Message);
+        }
+        finally
+        {
+            progress.Finished();
+        }
+    }
 
-            if (page.Count < 1000)
-            {
-                break;
-            }
+    private async Task RebuildAsync(IReadOnlyList<int> lost, CancellationToken cancellationToken)
+    {
+        var since = (time.GetUtcNow() - redisOptions.IdempotencyTtl).UtcDateTime;
+        var counts = await ledger!.CountOrderRowsByPartitionAsync(since, cancellationToken).ConfigureAwait(false);
+        long Size(int p) => counts.TryGetValue(p, out var n) ? n : 0;
 
-            after = page[^1].Sku;
+        // Smallest first: the partition with the least to restore sells again soonest.
+        var mine = new List<int>();
+        foreach (var partition in lost.OrderBy(Size).ThenBy(p => p))
+        {
+            if (await guard.TryLockRebuildAsync(partition, _owner, options.LockTtl, "starting").ConfigureAwait(false))
+            {
+                mine.Add(partition);
+            }
         }
 
-        foreach (var (partition, rows) in stock)
+        if (mine.Count == 0)
         {
-            await guard.RestoreStockAsync(partition, rows).ConfigureAwait(false);
+            return; // another instance rebuilds them; this one serves what is intact and reports their progress
         }
 
-        await RestoreOrdersAsync(set, cancellationToken).ConfigureAwait(false);
-        foreach (var partition in lost)
+        var ledgerRows = await ledger.CountLedgerAsync(cancellationToken).ConfigureAwait(false);
+        progress.Started(mine, ledgerRows + mine.Sum(Size));
+        LogLost(logger, string.Join(",", mine), ledgerRows);
+        using var renew = new CancellationTokenSource();
+        var renewing = RenewAsync(mine, renew.Token);
+        try
         {
-            await guard.MarkAsync(partition).ConfigureAwait(false);
+            progress.Phase("draining");
+            await DrainAsync(mine, cancellationToken).ConfigureAwait(false);
+            progress.Phase("stock");
+            await RestoreStockAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
+            progress.Phase("seen filters");
+            var filters = await BuildSeenFiltersAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
+            foreach (var partition in mine)
+            {
+                var started = time.GetTimestamp();
+                progress.Phase("records", partition);
+                var orders = await RestoreRecordsAsync(partition, since, cancellationToken).ConfigureAwait(false);
+                await guard.MergeSeenAsync(partition, filters[partition]).ConfigureAwait(false);
+                filters.Remove(partition);
+                if (await guard.MarkRebuiltAsync(partition, _owner).ConfigureAwait(false))
+                {
+                    progress.PartitionDone(partition);
+                    LogPartitionOpen(logger, partition, orders, time.GetElapsedTime(started).TotalSeconds);
+                }
+                else
+                {
+                    // Our lock expired (this process stalled): another instance rebuilds it and opens it.
+                    LogLockLost(logger, partition);
+                }
+            }
+
+            LogRebuilt(logger, string.Join(",", progress.Snapshot().Run?.Done ?? []), progress.Snapshot().Run?.ElapsedSeconds ?? 0);
+        }
+        finally
+        {
+            await renew.CancelAsync().ConfigureAwait(false);
+            await renewing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Keeps the locks alive while this instance works, publishes its progress on them, and logs it.</summary>
+    private async Task RenewAsync(List<int> partitions, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.ProgressInterval < options.LockTtl / 3 ? options.ProgressInterval : options.LockTtl / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var line = progress.Describe();
+                LogProgress(logger, line);
+                var snapshot = progress.Snapshot();
+                InventoryTelemetry.RecordRebuild(snapshot.Closed.Count, snapshot.Run?.RowsDone ?? 0);
+                foreach (var partition in snapshot.Run?.Remaining ?? [])
+                {
+                    try
+                    {
+                        await guard.TryLockRebuildAsync(partition, _owner, options.LockTtl, line).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (RedisFailures.IsTransient(e))
+                    {
+                        LogFailed(logger, e.Message); // the next tick tries again, well within the lock's TTL
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // rebuild over
         }
     }
 
@@ -171,87 +287,154 @@ public sealed partial class RedisRecovery(
         }
     }
 
-    /// <summary>
-    /// Every order id SQL holds whose home partition was lost goes back into the seen filter (so an id Redis forgot
-    /// is still sent to SQL); orders within the idempotency TTL also get their records and claims back.
-    /// </summary>
-    private async Task RestoreOrdersAsync(HashSet<int> lost, CancellationToken cancellationToken)
+    /// <summary>Stock and sequences, page by page (SKUs are few next to orders, but nothing is collected whole).</summary>
+    private async Task RestoreStockAsync(HashSet<int> lost, CancellationToken cancellationToken)
     {
-        var since = (time.GetUtcNow() - redisOptions.IdempotencyTtl).UtcDateTime;
-        var recent = new List<LedgerRow>();
-        var (afterSku, afterSeq) = ("", 0L);
+        const int page = 1000;
+        var after = "";
         while (true)
         {
-            var page = await ledger!.GetOrderRowsSinceAsync(DateTime.MinValue, afterSku, afterSeq, 5000, cancellationToken).ConfigureAwait(false);
-            foreach (var home in page.Select(r => r.ReferenceId).Distinct(StringComparer.Ordinal).GroupBy(partitioner.HomeOf).Where(g => lost.Contains(g.Key)))
+            var rows = await ledger!.GetStockPageAsync(after, page, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(rows.GroupBy(r => partitioner.PartitionOf(r.Sku)).Where(g => lost.Contains(g.Key))
+                .Select(g => guard.RestoreStockAsync(g.Key, g.Select(r => (r.Sku, r.Available, r.LastSeq)).ToList()))).ConfigureAwait(false);
+            if (rows.Count < page)
             {
-                await guard.SeeAsync(home.Key, home).ConfigureAwait(false);
+                return;
             }
 
-            recent.AddRange(page.Where(r => r.JournalAt >= since));
-            if (page.Count < 5000)
-            {
-                break;
-            }
-
-            (afterSku, afterSeq) = (page[^1].Sku, page[^1].Seq);
-        }
-
-        foreach (var order in recent.GroupBy(r => r.ReferenceId, StringComparer.Ordinal))
-        {
-            // Per SKU, the latest row says where the order stands: deducted, cancelled, or voided (not an order).
-            var latest = order.GroupBy(r => r.Sku, StringComparer.Ordinal).Select(g => g.OrderBy(r => r.Seq).ToList()).ToList();
-            var standing = latest.Where(g => g[^1].Kind != Persistence.ChangeKinds.Void).ToList();
-            if (standing.Count == 0)
-            {
-                continue;
-            }
-
-            // A deduction older than the window whose cancel is inside it has no deduct row here: SQL answers for it.
-            var lines = standing.Where(g => g.Any(r => r.Kind == Persistence.ChangeKinds.Deduct)).Select(g =>
-            {
-                var deduct = g.Last(r => r.Kind == Persistence.ChangeKinds.Deduct);
-                var restock = g.LastOrDefault(r => r.Kind == Persistence.ChangeKinds.Cancel && r.Seq > deduct.Seq);
-                // What returns restocked since: a restored record must say so, or a cancel would restock it again.
-                var returned = g.Where(r => r.Kind == Persistence.ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
-                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned);
-            }).ToList();
-            if (lines.Count == 0)
-            {
-                continue;
-            }
-
-            var cancelled = lines.All(l => l.RestockAfter is not null);
-            foreach (var group in lines.GroupBy(l => partitioner.PartitionOf(l.Line.Sku)).Where(g => lost.Contains(g.Key)))
-            {
-                // Per partition: a cancel may have restocked one partition and not yet another.
-                var restocked = group.All(l => l.RestockAfter is not null);
-                await guard.RestoreRecordAsync(group.Key, order.Key, restocked,
-                    group.Select(l => (l.Line, l.After)).ToList(),
-                    restocked ? group.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
-                    group.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList()).ConfigureAwait(false);
-            }
-
-            var home = partitioner.HomeOf(order.Key);
-            if (lost.Contains(home))
-            {
-                var partitions = lines.Select(l => partitioner.PartitionOf(l.Line.Sku)).Distinct().Order().ToArray();
-                var results = lines.Select(l => (l.Line, cancelled ? l.RestockAfter ?? 0 : l.After)).ToList();
-                await guard.RestoreReturnsAsync(home, order.Key, OrderLedgerView.ReturnsOf(order)).ConfigureAwait(false);
-                await guard.RestoreClaimAsync(home, order.Key, cancelled, partitions, results,
-                    lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList()).ConfigureAwait(false);
-            }
+            after = rows[^1].Sku;
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL")]
-    private static partial void LogLost(ILogger logger, string partitions);
+    /// <summary>
+    /// One streamed pass over every order id SQL holds (home is a hash of the id, which SQL does not index), setting
+    /// bits in one in-memory bitmap per lost home: memory is the filters' size, not the ledger's.
+    /// </summary>
+    private async Task<Dictionary<int, byte[]>> BuildSeenFiltersAsync(HashSet<int> homes, CancellationToken cancellationToken)
+    {
+        var filters = homes.ToDictionary(h => h, _ => guard.NewSeenBitmap());
+        long read = 0;
+        await foreach (var id in ledger!.StreamOrderIdsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (filters.TryGetValue(partitioner.HomeOf(id), out var bitmap))
+            {
+                guard.SetSeen(bitmap, id);
+            }
+
+            if (++read % 10_000 == 0)
+            {
+                progress.Rows(10_000);
+            }
+        }
+
+        progress.Rows(read % 10_000);
+        return filters;
+    }
+
+    /// <summary>
+    /// The records of orders SQL holds within the TTL that deducted in this partition, streamed order by order and
+    /// restored in pipelined batches. They must be back before the partition sells: a claim that survived elsewhere
+    /// (its home is intact, or survived a failover) would otherwise let a retry deduct again here.
+    /// </summary>
+    private async Task<long> RestoreRecordsAsync(int partition, DateTime since, CancellationToken cancellationToken)
+    {
+        var inFlight = new List<Task>(options.RestoreBatch);
+        var order = new List<LedgerRow>();
+        long orders = 0, read = 0;
+        await foreach (var row in ledger!.StreamPartitionOrderRowsAsync(partition, since, cancellationToken).ConfigureAwait(false))
+        {
+            if (order.Count > 0 && !string.Equals(order[0].ReferenceId, row.ReferenceId, StringComparison.Ordinal))
+            {
+                orders += Restore(order) ? 1 : 0;
+                order.Clear();
+            }
+
+            order.Add(row);
+            if (++read % 1000 == 0)
+            {
+                progress.Rows(1000);
+            }
+
+            if (inFlight.Count >= options.RestoreBatch)
+            {
+                await Task.WhenAll(inFlight).ConfigureAwait(false);
+                inFlight.Clear();
+            }
+        }
+
+        if (order.Count > 0)
+        {
+            orders += Restore(order) ? 1 : 0;
+        }
+
+        progress.Rows(read % 1000);
+        await Task.WhenAll(inFlight).ConfigureAwait(false);
+        return orders;
+
+        bool Restore(List<LedgerRow> rows)
+        {
+            if (RecordFromLedger(rows) is not { } record)
+            {
+                return false;
+            }
+
+            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned));
+            return true;
+        }
+    }
+
+    /// <param name="Restocked">Every line's deduction was restocked after it (the record says cancelled).</param>
+    /// <param name="Restocks">For a cancelled record, what the cancel restocked: each deduction less what returns had restocked before it.</param>
+    /// <param name="Returned">Units of each SKU that returns restocked since its deduction (the record's <c>ret</c> totals).</param>
+    internal sealed record LedgerRecord(bool Restocked, IReadOnlyList<(OrderLine Line, long After)> Lines, IReadOnlyList<(OrderLine Line, long After)> Restocks,
+        IReadOnlyList<OrderLine> Returned);
+
+    /// <summary>
+    /// What one partition's record of an order must say, from the order's rows there: per SKU the latest row decides
+    /// (deducted, restocked, or voided: no order). Null when nothing stands. A deduction older than the window whose
+    /// cancel is inside it has no deduct row here: SQL answers for it through the restored claim.
+    /// </summary>
+    internal static LedgerRecord? RecordFromLedger(IReadOnlyList<LedgerRow> rows)
+    {
+        var lines = rows.GroupBy(r => r.Sku, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(r => r.Seq).ToList())
+            .Where(g => g[^1].Kind != ChangeKinds.Void && g.Any(r => r.Kind == ChangeKinds.Deduct))
+            .Select(g =>
+            {
+                var deduct = g.Last(r => r.Kind == ChangeKinds.Deduct);
+                var restock = g.LastOrDefault(r => r.Kind == ChangeKinds.Cancel && r.Seq > deduct.Seq);
+                // What returns restocked since: a restored record must say so, or a cancel or return would restock it again.
+                var returned = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned);
+            }).ToList();
+        if (lines.Count == 0)
+        {
+            return null;
+        }
+
+        var restocked = lines.All(l => l.RestockAfter is not null);
+        return new LedgerRecord(restocked, lines.Select(l => (l.Line, l.After)).ToList(),
+            restocked ? lines.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
+            lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList());
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL ({LedgerRows} ledger rows); intact partitions keep selling")]
+    private static partial void LogLost(ILogger logger, string partitions, long ledgerRows);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} moved to another primary: rebuilding them from SQL before they sell again")]
     private static partial void LogFailover(ILogger logger, string partitions);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partitions {Partitions} rebuilt from SQL")]
-    private static partial void LogRebuilt(ILogger logger, string partitions);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partition {Partition} is selling again ({Orders} order records restored in {Seconds:0.0} s)")]
+    private static partial void LogPartitionOpen(ILogger logger, int partition, long orders, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis partitions {Partitions} rebuilt from SQL in {Seconds:0.0} s")]
+    private static partial void LogRebuilt(ILogger logger, string partitions, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilding Redis from SQL: {Progress}")]
+    private static partial void LogProgress(ILogger logger, string progress);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the rebuild lock of Redis partition {Partition}; another instance finishes it")]
+    private static partial void LogLockLost(ILogger logger, int partition);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Checking Redis partitions failed; retrying: {Reason}")]
     private static partial void LogFailed(ILogger logger, string reason);

@@ -21,8 +21,9 @@ internal static class DeductionResults
             new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["errors"] = new Dictionary<string, string[]> { ["orderId"] = ["was already used with other lines"] } })),
         DeductionStatus.Throttled => (429, ProblemBody(429, "Too many requests for this SKU", "Retry after the time in Retry-After.",
             new Dictionary<string, object?> { ["orderId"] = outcome.OrderId })),
-        DeductionStatus.Unavailable => (503, ProblemBody(503, "Temporarily unavailable", "Nothing was deducted; retry later with the same order id.",
-            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId })),
+        DeductionStatus.Unavailable => (503, ProblemBody(503, "Temporarily unavailable",
+            $"Nothing was deducted: {Unavailability.Explain(outcome.Cause)}. Retry later with the same order id.",
+            new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["outcome"] = "not_deducted", ["cause"] = outcome.Cause ?? "unavailable" })),
         _ => (503, new OutcomeBody(outcome.OrderId, "unknown")),
     };
 

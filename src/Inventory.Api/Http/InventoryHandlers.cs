@@ -125,6 +125,8 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
             CancelStatus.Cancelled => new JsonBodyResult(200, new DeductionBody(orderId, "cancelled", BodyMapping.Lines(outcome.Lines)), "application/json",
                 outcome.Replayed ? new Dictionary<string, string> { [DeductionResults.ReplayedHeader] = "true" } : null),
             CancelStatus.NotFound => NotFound("Unknown order", $"No deduction is known for order '{orderId}'; a later deduction under this id will be refused."),
+            CancelStatus.Unavailable => Unavailability.Problem(outcome.Cause ?? "unavailable", outcome.RetryAfter ?? UnavailableCauses.RebuildRetry,
+                $"Nothing was cancelled or restocked: {Unavailability.Explain(outcome.Cause)}. Retry later.", new Dictionary<string, object?> { ["orderId"] = orderId }),
             _ => Json(503, new OutcomeBody(orderId, "unknown")),
         };
     }
@@ -163,7 +165,9 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
                 ReturnStatus.NotFound => Problems.Status(404, "Unknown order", $"No deduction stands under order '{orderId}'.", ids),
                 ReturnStatus.Conflict => Problems.Status(422, "Return id already used", "This return id was used for this order with other lines; a return id is single-use.",
                     new Dictionary<string, object?>(ids) { ["errors"] = new Dictionary<string, string[]> { ["returnId"] = ["was already used with other lines"] } }),
-                ReturnStatus.Unavailable => Problems.Status(503, "Temporarily unavailable", "Nothing was restocked; retry later with the same return id.", ids),
+                ReturnStatus.Unavailable => Unavailability.Problem(outcome.Cause ?? "unavailable", outcome.RetryAfter ?? UnavailableCauses.RebuildRetry,
+                    $"Nothing was restocked: {Unavailability.Explain(outcome.Cause)}. Retry later with the same return id.",
+                    ids),
                 _ => Json(503, new ReturnStatusBody(orderId, returned.ReturnId, "unknown")),
             };
         }
@@ -275,7 +279,7 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
     public async Task<IResult> HealthAsync(HttpRequest request)
     {
         var report = await health.CheckAsync(request.HttpContext.RequestAborted);
-        return Json(report.Critical ? 503 : 200, new HealthBody(report.Status, report.Dependencies.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail)).ToList()));
+        return Json(report.Critical ? 503 : 200, new HealthBody(report.Status, report.Dependencies.Select(r => new DependencyBody(r.Name, r.Healthy, r.Detail, r.Data)).ToList()));
     }
 
     private static JsonBodyResult Json(int status, object body) => new(status, body, "application/json");
@@ -283,7 +287,8 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
     private static IResult NotFound(string title, string detail) => Problems.Status(404, title, detail);
 
     private static IResult Rebuilding(string sku) =>
-        Problems.Status(503, "Temporarily unavailable", $"The partition holding '{sku}' is being rebuilt; nothing changed, retry later.");
+        Unavailability.Problem(UnavailableCauses.Rebuilding, UnavailableCauses.RebuildRetry,
+            $"The partition holding '{sku}' is being rebuilt from SQL; nothing changed, retry later.", new Dictionary<string, object?> { ["sku"] = sku });
 
     private static IResult UnknownSku(string sku) =>
         Problems.Status(404, "Unknown SKU", $"'{sku}' was never stocked.", new Dictionary<string, object?> { ["sku"] = sku });

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Inventory.Api.Http;
 
@@ -32,6 +34,12 @@ internal sealed class JsonBodyResult(int status, object body, string contentType
             {
                 response.Headers[name] = value;
             }
+        }
+
+        if (body is ProblemDetails problem && !problem.Extensions.ContainsKey("traceId"))
+        {
+            // As AddProblemDetails does for Results.Problem: every problem body names the request in the logs.
+            problem.Extensions["traceId"] = Activity.Current?.Id ?? httpContext.TraceIdentifier;
         }
 
         // Serialized whole, then one write with Content-Length: the bodies are small, and a streamed serializer

@@ -50,7 +50,7 @@ public sealed record BatchBody(IReadOnlyList<BatchItemBody> Results);
 
 public sealed record HealthBody(string Status, IReadOnlyList<DependencyBody> Dependencies);
 
-public sealed record DependencyBody(string Name, bool Healthy, string Detail);
+public sealed record DependencyBody(string Name, bool Healthy, string Detail, object? Data = null);
 
 public sealed record DeadTasksBody(IReadOnlyList<Inventory.Persistence.TaskRecord> Tasks);
 

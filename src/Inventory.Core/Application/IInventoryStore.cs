@@ -33,4 +33,7 @@ public interface IInventoryStore : IHealthContributor
     Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default);
 }
 
-public sealed record DependencyHealth(string Name, bool Healthy, string Detail);
+/// <param name="Critical">Overrides the contributor's <see cref="IHealthContributor.Critical"/> for this report: a
+/// dependency may be degraded (false) or down (true) depending on what it found.</param>
+/// <param name="Data">Structured detail for operators (memory per node, rebuild progress); serialized as is.</param>
+public sealed record DependencyHealth(string Name, bool Healthy, string Detail, bool? Critical = null, object? Data = null);

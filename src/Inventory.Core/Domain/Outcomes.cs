@@ -25,9 +25,31 @@ public sealed record DeductionOutcome(
     bool Replayed = false,
     IReadOnlyList<ShortLine>? Short = null,
     IReadOnlyList<string>? UnknownSkus = null,
-    TimeSpan? RetryAfter = null)
+    TimeSpan? RetryAfter = null,
+    string? Cause = null)
 {
     public static DeductionOutcome Simple(string orderId, DeductionStatus status) => new(orderId, status, []);
+
+    /// <summary>Nothing was deducted, for a stated reason (<see cref="UnavailableCauses"/>); retry after the given time.</summary>
+    public static DeductionOutcome Unavailable(string orderId, string cause, TimeSpan retryAfter) =>
+        new(orderId, DeductionStatus.Unavailable, [], RetryAfter: retryAfter, Cause: cause);
+}
+
+/// <summary>Why a request was refused with nothing changed (503): the <c>cause</c> of the problem body.</summary>
+public static class UnavailableCauses
+{
+    /// <summary>The partition's journal is at its bound: SQL is far behind.</summary>
+    public const string JournalBacklog = "journal_backlog";
+
+    /// <summary>The partition lost its data and is being rebuilt from SQL.</summary>
+    public const string Rebuilding = "partition_rebuilding";
+
+    /// <summary>SQL had to answer for an id Redis forgot, and did not.</summary>
+    public const string LedgerUnavailable = "ledger_unavailable";
+
+    public static readonly TimeSpan RebuildRetry = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan BacklogRetry = TimeSpan.FromSeconds(10);
 }
 
 public enum OrderState
@@ -61,9 +83,11 @@ public enum CancelStatus
     /// <summary>A multi-partition order still in flight: cancelling it now would race its own deduction.</summary>
     Pending,
     Unknown,
+    /// <summary>Refused before anything changed (Redis refused the cancel, the partition is being rebuilt): retry later.</summary>
+    Unavailable,
 }
 
-public sealed record CancelOutcome(string OrderId, CancelStatus Status, IReadOnlyList<LineResult> Lines, bool Replayed = false);
+public sealed record CancelOutcome(string OrderId, CancelStatus Status, IReadOnlyList<LineResult> Lines, bool Replayed = false, string? Cause = null, TimeSpan? RetryAfter = null);
 
 public sealed record StockLevel(string Sku, long Available);
 

@@ -15,7 +15,8 @@ public enum ReturnStatus
     Conflict,
     /// <summary>Redis did not answer, or the return is reserved but not yet restocked everywhere: safe to retry with the same id.</summary>
     Unknown,
-    /// <summary>The order's home partition is being rebuilt, or SQL did not answer for a forgotten id: nothing changed.</summary>
+    /// <summary>The order's home partition is being rebuilt, Redis refused outright (OOM, READONLY, ...), or SQL did not
+    /// answer for a forgotten id: nothing changed (the outcome's Cause says which).</summary>
     Unavailable,
 }
 
@@ -27,7 +28,13 @@ public sealed record ReturnOutcome(
     ReturnStatus Status,
     IReadOnlyList<LineResult> Lines,
     bool Replayed = false,
-    IReadOnlyList<ExceedingLine>? Exceeds = null)
+    IReadOnlyList<ExceedingLine>? Exceeds = null,
+    string? Cause = null,
+    TimeSpan? RetryAfter = null)
 {
     public static ReturnOutcome Simple(ReturnRequest request, ReturnStatus status) => new(request.OrderId, request.ReturnId, status, []);
+
+    /// <summary>Nothing was restocked, for <paramref name="cause"/> (<see cref="UnavailableCauses"/> or a Redis refusal).</summary>
+    public static ReturnOutcome Unavailable(ReturnRequest request, string cause, TimeSpan retryAfter) =>
+        new(request.OrderId, request.ReturnId, ReturnStatus.Unavailable, [], Cause: cause, RetryAfter: retryAfter);
 }

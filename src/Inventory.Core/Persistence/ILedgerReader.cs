@@ -29,4 +29,16 @@ public interface ILedgerReader
 
     /// <summary>The stock right after each given (SKU, sequence), for those SQL's ledger already holds.</summary>
     Task<IReadOnlyList<LedgerPoint>> GetAvailableAtAsync(IReadOnlyCollection<(string Sku, long Seq)> points, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Every order id the ledger holds, one per row (so with repeats), streamed: the seen filters of lost home
+    /// partitions are refilled from it without holding the ledger in memory.
+    /// </summary>
+    IAsyncEnumerable<string> StreamOrderIdsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One journal partition's deduct, cancel and void rows since a time, ordered by order id, then SKU and sequence; streamed.</summary>
+    IAsyncEnumerable<LedgerRow> StreamPartitionOrderRowsAsync(int partition, DateTime since, CancellationToken cancellationToken = default);
+
+    /// <summary>Deduct, cancel and void rows per journal partition since a time.</summary>
+    Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default);
 }

@@ -99,6 +99,22 @@ public static class InventoryTelemetry
     private static readonly ObservableGauge<double> OldestPendingAge =
         Meter.CreateObservableGauge("inventory.tasks.oldest_pending_age", ObserveOldestPending, "s", "Age of the oldest pending task.");
 
+    private static readonly Counter<long> RedisRefusals =
+        Meter.CreateCounter<long>("inventory.redis.refusals", "{command}", "Commands Redis refused outright (OOM, READONLY, LOADING, MISCONF, NOSCRIPT, ...), by cause.");
+
+    private static readonly ObservableGauge<double> RedisMemory =
+        Meter.CreateObservableGauge("inventory.redis.memory.used_ratio", ObserveRedisMemory, "1", "Used memory over maxmemory per Redis primary, as the last health check read it.");
+
+    private static readonly ObservableGauge<long> RebuildRemaining =
+        Meter.CreateObservableGauge("inventory.redis.rebuild.partitions", ObserveRebuild, "{partition}", "Partitions lost and not yet rebuilt from SQL (0 when all sell).");
+
+    private static readonly ObservableGauge<long> RebuildRows =
+        Meter.CreateObservableGauge("inventory.redis.rebuild.rows", ObserveRebuildRows, "{row}", "Ledger rows the running rebuild has read.");
+
+    private static volatile IReadOnlyList<(string Node, double Ratio)> _redisMemory = [];
+    private static long _rebuildPartitions;
+    private static long _rebuildRows;
+
     private static volatile BacklogSample? _backlog;
 
     /// <summary>How often the dispatch timer may query the backlog for the gauges (one statement per shard).</summary>
@@ -106,6 +122,26 @@ public static class InventoryTelemetry
 
     /// <summary>A sample older than this is not reported: the process that took it no longer runs the dispatch timer.</summary>
     public static TimeSpan BacklogStaleAfter { get; } = TimeSpan.FromSeconds(30);
+
+    // ---- Redis refusals, memory and rebuilds ----
+
+    /// <summary>Counts one outright refusal; <paramref name="cause"/> is <c>redis_oom</c>, <c>redis_readonly</c>, ...</summary>
+    public static void RecordRedisRefusal(string cause) => RedisRefusals.Add(1, new KeyValuePair<string, object?>(Tags.Reason, cause));
+
+    public static void RecordRedisMemory(IReadOnlyList<(string Node, double Ratio)> nodes) => _redisMemory = nodes;
+
+    public static void RecordRebuild(long partitionsLeft, long rowsRead)
+    {
+        Interlocked.Exchange(ref _rebuildPartitions, partitionsLeft);
+        Interlocked.Exchange(ref _rebuildRows, rowsRead);
+    }
+
+    private static IEnumerable<Measurement<double>> ObserveRedisMemory() =>
+        _redisMemory.Select(n => new Measurement<double>(n.Ratio, new KeyValuePair<string, object?>("node", n.Node)));
+
+    private static Measurement<long> ObserveRebuild() => new(Interlocked.Read(ref _rebuildPartitions));
+
+    private static Measurement<long> ObserveRebuildRows() => new(Interlocked.Read(ref _rebuildRows));
 
     // ---- Deductions, cancels, stock changes (application service) ----
 

@@ -141,7 +141,8 @@ public sealed class DeductionTelemetryTests : IAsyncLifetime
         Assert.Equal(
             [
                 "inventory.deductions.accepted", "inventory.deductions.rejected", "inventory.drift", "inventory.journal.recovered",
-                "inventory.ledger.diverged", "inventory.persistence.lag", "inventory.redis.latency", "inventory.replays", "inventory.tasks.backlog",
+                "inventory.ledger.diverged", "inventory.persistence.lag", "inventory.redis.latency", "inventory.redis.memory.used_ratio",
+                "inventory.redis.rebuild.partitions", "inventory.redis.rebuild.rows", "inventory.redis.refusals", "inventory.replays", "inventory.tasks.backlog",
                 "inventory.tasks.dead", "inventory.tasks.oldest_pending_age", "inventory.tasks.retries", "inventory.throttled",
             ],
             names.Order(StringComparer.Ordinal));
