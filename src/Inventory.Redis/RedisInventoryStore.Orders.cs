@@ -145,12 +145,26 @@ public sealed partial class RedisInventoryStore
         RedisResult[][] reverts;
         try
         {
-            // A restored claim's records may be gone: each partition then restocks the ledger's lines, once, less
-            // what returns already restocked (the claim's returned totals).
-            var returnedBySku = returned.ToDictionary(l => l.Sku, l => l.Quantity, StringComparer.Ordinal);
-            reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", 0,
-                restored == "1" ? EncodeResults(lines.Where(l => _partitioner.PartitionOf(l.Sku) == p)
-                    .Select(l => new LineResult(l.Sku, l.Quantity - returnedBySku.GetValueOrDefault(l.Sku), 0))) : ""))).ConfigureAwait(false);
+            reverts = await Task.WhenAll(partitions.Select(p => RevertAsync(orderId, p, "cancel", 0, askIfAbsent: true))).ConfigureAwait(false);
+            if (reverts.Any(r => (string?)r[0] == "absent"))
+            {
+                // A partition without a record (the claim outlived it, or was restored from SQL): what SQL's ledger
+                // says is still sold there is restocked, once; nothing if SQL holds no deduction standing there.
+                var outstanding = await OutstandingInLedgerAsync(orderId).ConfigureAwait(false);
+                if (outstanding is null)
+                {
+                    return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                }
+
+                for (var i = 0; i < partitions.Length; i++)
+                {
+                    if ((string?)reverts[i][0] == "absent")
+                    {
+                        var here = outstanding.Where(l => _partitioner.PartitionOf(l.Sku) == partitions[i]).Select(l => new LineResult(l.Sku, l.Quantity, 0));
+                        reverts[i] = await RevertAsync(orderId, partitions[i], "cancel", 0, EncodeResults(here)).ConfigureAwait(false);
+                    }
+                }
+            }
         }
         catch (Exception e) when (RedisFailures.IsTransient(e) || e is PartitionLostException)
         {
@@ -172,6 +186,19 @@ public sealed partial class RedisInventoryStore
         var replayed = !reverts.Any(r => (string?)r[0] == "cancel");
         var ordered = lines.Where(l => restocked.ContainsKey(l.Sku)).Select(l => restocked[l.Sku]).ToList();
         return new CancelOutcome(orderId, CancelStatus.Cancelled, ordered, replayed);
+    }
+
+    /// <summary>The units SQL's ledger says are still sold per SKU (deducted, less returns, not cancelled); null if SQL did not answer.</summary>
+    private async Task<IReadOnlyList<OrderLine>?> OutstandingInLedgerAsync(string orderId)
+    {
+        try
+        {
+            return (await _ledger.FindAsync(orderId).ConfigureAwait(false))?.Outstanding ?? [];
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private Task<RedisResult> SendCancel(string orderId, string mode)

@@ -489,10 +489,10 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
     }
 
-    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, long epoch, string fromLedger = "")
+    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, long epoch, string fromLedger = "", bool askIfAbsent = false)
     {
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Revert, _keys.PartitionKeys(partition, orderId),
-            [orderId, _options.TtlSeconds, kind, epoch, fromLedger]).ConfigureAwait(false))!;
+            [orderId, _options.TtlSeconds, kind, epoch, fromLedger, askIfAbsent ? "ask" : ""]).ConfigureAwait(false))!;
         if ((string?)reply[0] == "lost")
         {
             throw new PartitionLostException(partition);

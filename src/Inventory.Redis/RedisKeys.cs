@@ -32,7 +32,8 @@ internal sealed class RedisKeys(string prefix)
     public RedisKey Pending(int home) => For(home).Pending;
 
     /// <summary>A return of an order, beside the order's claim: its lines, state (open, done, cancelled) and answer.</summary>
-    public RedisKey Return(int home, string orderId, string returnId) => Tag(home) + ":rn:" + orderId + ":" + returnId;
+    // The order id's length first: ids may hold ':', and order "a:b" with return "c" must not meet order "a" with return "b:c".
+    public RedisKey Return(int home, string orderId, string returnId) => Tag(home) + ":rn:" + orderId.Length + ":" + orderId + ":" + returnId;
 
     /// <summary>Returns reserved on the claim but not yet finished, scored by start, for the recovery sweep.</summary>
     public RedisKey OpenReturns(int home) => Tag(home) + ":returns";

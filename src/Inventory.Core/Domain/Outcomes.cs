@@ -60,6 +60,7 @@ public enum OrderState
 }
 
 /// <param name="Deducted">From SQL's ledger: each line with the stock right after it was deducted (the original answer).</param>
+/// <param name="Outstanding">From SQL's ledger: per SKU the units still sold (deducted, less returns, not cancelled), which a cancel restocks where Redis no longer holds the record.</param>
 /// <param name="Restocked">From SQL's ledger, for a cancelled order: each line with the stock right after its restock.</param>
 /// <param name="Returned">From SQL's ledger: units of each SKU that returns restocked.</param>
 /// <param name="Returns">From SQL's ledger: each return of the order with its lines, so a retried return id replays.</param>
@@ -71,7 +72,8 @@ public sealed record OrderView(
     IReadOnlyList<LineResult>? Deducted = null,
     IReadOnlyList<LineResult>? Restocked = null,
     IReadOnlyList<OrderLine>? Returned = null,
-    IReadOnlyList<ReturnView>? Returns = null);
+    IReadOnlyList<ReturnView>? Returns = null,
+    IReadOnlyList<OrderLine>? Outstanding = null);
 
 /// <summary>A return as SQL's ledger holds it: its lines with the stock right after each restock.</summary>
 public sealed record ReturnView(string ReturnId, IReadOnlyList<LineResult> Lines);

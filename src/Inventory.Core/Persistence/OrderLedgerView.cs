@@ -31,7 +31,9 @@ public static class OrderLedgerView
         return new OrderView(orderId, state, standing.Select(l => new OrderLine(l.Sku, l.Deducted!.Value)).ToList(), true,
             standing.Select(l => new LineResult(l.Sku, l.Deducted!.Value, l.DeductedAfter ?? 0)).ToList(),
             state == OrderState.Cancelled ? standing.Select(l => new LineResult(l.Sku, l.Deducted!.Value - l.Returned, l.LastAfter)).ToList() : null,
-            returned.Count > 0 ? returned : null);
+            returned.Count > 0 ? returned : null,
+            Outstanding: standing.Where(l => l.LastKind != ChangeKinds.Cancel && l.Deducted!.Value > l.Returned)
+                .Select(l => new OrderLine(l.Sku, l.Deducted!.Value - l.Returned)).ToList());
     }
 
     /// <summary>An order's returns from its ledger rows, by return id (the first word of a return row's reason).</summary>

@@ -7,7 +7,7 @@
 -- entry (quantity 0), so SQL's ledger shows the order cancelled for every SKU it deducted.
 -- KEYS: stock, seq, journal, record, partition marker
 -- ARGV: orderId, ttlSeconds, kind ('cancel' | 'void'), epoch (void), lines to restock when the record is gone but
---       SQL's ledger holds the deduction (cancel of a restored claim, or '')
+--       SQL's ledger holds the deduction (or ''), 'ask' to answer {'absent'} for a missing record instead of deciding
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if redis.call('EXISTS', KEYS[5]) == 0 then
@@ -27,6 +27,10 @@ if cancel then
     deducted = r[3]
   elseif not st and ARGV[5] ~= '' then
     deducted = ARGV[5]
+  elseif not st and ARGV[6] == 'ask' then
+    -- No record: never deducted here, or deducted so long ago that Redis forgot it. SQL's ledger decides; the
+    -- caller comes back with its lines (or none) and this record is written then.
+    return {'absent'}
   end
 elseif st == 'deducted' and r[2] == ARGV[4] then
   deducted = r[3]

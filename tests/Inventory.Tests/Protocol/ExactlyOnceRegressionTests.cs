@@ -129,6 +129,47 @@ public class ExactlyOnceRegressionTests
         Assert.Equal("cancelled", await client.OrderStatusAsync(orderId));
     }
 
+    /// <summary>
+    /// A cancel interrupted after its claim said cancelled (process killed before the restocks) refreshes the claim's
+    /// TTL, so the claim can outlive the records; the retried cancel must restock from SQL's ledger, once (found by
+    /// the second protocol review: it used to answer 404 and leave the units sold).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cancel_interrupted_before_its_restocks_restocks_once_after_the_records_expired(bool multiPartition)
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var (cluster, server, lines) = await StartForgetfulAsync(database, multiPartition);
+        await using var _ = cluster;
+        await using var __ = server;
+        using var client = server.CreateClient();
+        var orderId = $"{cluster.Prefix}-halfcancel";
+
+        var deducted = await ProtocolCalls.SettledAsync(() => client.DeductAsync(orderId, lines), Settle);
+        Assert.Equal(HttpStatusCode.OK, deducted.Status);
+        await WaitUntilPersistedAsync(client, orderId);
+
+        // What cancel.lua leaves when the process dies right after it: the claim cancelled with a fresh TTL. Then
+        // the records expire (deleted here rather than waited for, as the claim now outlives them).
+        var db = cluster.Admin.GetDatabase();
+        await db.HashSetAsync(cluster.ClaimKey(orderId), "st", "cancelled");
+        await db.KeyExpireAsync(cluster.ClaimKey(orderId), TimeSpan.FromMinutes(10));
+        foreach (var (sku, _) in lines)
+        {
+            await db.KeyDeleteAsync(cluster.RecordKey(cluster.Partitioner.PartitionOf(sku), orderId));
+        }
+
+        var cancel = await ProtocolCalls.SettledAsync(() => client.CancelAsync(orderId), Settle);
+        await AssertStockAsync(client, lines, 10, $"after the retried cancel (answered {(int)cancel.Status} {cancel.Body?.ToJsonString()})");
+        Assert.Equal(HttpStatusCode.OK, cancel.Status);
+
+        var again = await ProtocolCalls.SettledAsync(() => client.CancelAsync(orderId), Settle);
+        await AssertStockAsync(client, lines, 10, "after the cancel was repeated");
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.True(again.Response.Replayed(), "the repeated cancel is not marked as a replay");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
