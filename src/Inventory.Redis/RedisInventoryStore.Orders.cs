@@ -90,6 +90,20 @@ public sealed partial class RedisInventoryStore
     /// </summary>
     public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
+        var outcome = await CancelOnceAsync(orderId).ConfigureAwait(false);
+        if (outcome.Status != CancelStatus.Cancelled || !_options.DurableAcknowledgements)
+        {
+            return outcome;
+        }
+
+        // As for deductions: a restock answered 200 must survive a failover, so a replica of every primary it wrote
+        // (the restocked partitions and the claim's home) confirms it first; otherwise 503 unknown, and it stands.
+        var partitions = outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku)).Append(_partitioner.HomeOf(orderId));
+        return await ReplicatedAsync(partitions).ConfigureAwait(false) ? outcome : new CancelOutcome(orderId, CancelStatus.Unknown, []);
+    }
+
+    private async Task<CancelOutcome> CancelOnceAsync(string orderId)
+    {
         var mode = "new";
         for (var round = 0; round < MaxRounds; round++)
         {

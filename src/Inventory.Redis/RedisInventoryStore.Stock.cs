@@ -51,6 +51,7 @@ public sealed partial class RedisInventoryStore
         }
 
         NoteJournalId(partition, reply, 2);
+        await EnsureReplicatedAsync([partition]).ConfigureAwait(false);
         var level = long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
         return new StockChange((string)reply[0]! == "applied" ? StockChangeStatus.Applied : StockChangeStatus.Rejected, sku, level);
     }
@@ -71,6 +72,11 @@ public sealed partial class RedisInventoryStore
         }
 
         NoteJournalId(partition, reply, 2);
+        if ((string)reply[0]! is "applied" or "replayed")
+        {
+            await EnsureReplicatedAsync([partition]).ConfigureAwait(false);
+        }
+
         long Level() => long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
         return (string)reply[0]! switch
         {

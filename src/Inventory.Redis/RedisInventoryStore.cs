@@ -156,6 +156,19 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             : DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
     }
 
+    /// <summary>
+    /// Durable acknowledgements for stock writes: an answer only once a replica has them. Otherwise the change
+    /// stands but may be lost to a failover, so the caller gets a timeout (503, retry: sets and adjustments are
+    /// idempotent), never a 200.
+    /// </summary>
+    private async Task EnsureReplicatedAsync(IEnumerable<int> partitions)
+    {
+        if (_options.DurableAcknowledgements && !await ReplicatedAsync(partitions).ConfigureAwait(false))
+        {
+            throw new TimeoutException("No replica confirmed the change in time (durable acknowledgements); it stands, retry to confirm it.");
+        }
+    }
+
     private async Task<DeductionOutcome> DurableAfterAsync(Order order, Task<DeductionOutcome> outcome) =>
         await DurableAsync(order, await outcome.ConfigureAwait(false)).ConfigureAwait(false);
 

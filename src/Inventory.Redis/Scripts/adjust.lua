@@ -15,6 +15,8 @@ if previous then
   if previous ~= signature then
     return {'conflict'}
   end
+  -- A write, so that a durable acknowledgement's WAIT on this connection also covers the original adjustment.
+  redis.call('EXPIRE', KEYS[4], ARGV[5])
   return {'replayed', redis.call('HGET', KEYS[4], 'a')}
 end
 local current = redis.call('HGET', KEYS[1], ARGV[1])

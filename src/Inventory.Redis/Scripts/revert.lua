@@ -18,6 +18,8 @@ local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres', 'ret')
 local st = r[1]
 local cancel = ARGV[3] == 'cancel'
 if st == 'cancelled' then
+  -- A write, so that a durable acknowledgement's WAIT on this connection also covers the original restock.
+  redis.call('EXPIRE', KEYS[4], ARGV[2])
   return {'cancelled', r[4] or ''}
 end
 
