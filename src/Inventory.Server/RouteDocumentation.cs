@@ -20,7 +20,7 @@ internal static class RouteDocumentation
     private const string IdPattern = "^(?!\\.+$)[A-Za-z0-9._:-]{1,64}$";
 
     /// <summary>One answer: a JSON body, a problem, or (503 of a deduction or cancel) either.</summary>
-    private sealed record Answer(int Status, string Description, Type? Json = null, bool Problem = false, bool Validation = false, string[]? Headers = null, Type? OrJson = null);
+    private sealed record Answer(int Status, string Description, Type? Json = null, bool Problem = false, bool Validation = false, string[]? Headers = null);
 
     private sealed record Doc(string Summary, Type? Body, JsonNode? BodyExample, params Answer[] Answers);
 
@@ -44,7 +44,7 @@ internal static class RouteDocumentation
             Json(200, typeof(DeductionBody), "Deducted. A repeat with the same id and lines answers the original body with Idempotent-Replayed: true.", "Idempotent-Replayed"),
             Invalid("The body is invalid; errors names each field at fault (e.g. lines[2].quantity)."),
             Problem(404, "A SKU was never stocked (skus lists them); nothing was deducted."),
-            new(409, "Nothing deducted: a line is short (status insufficient, with the short lines; not remembered) or the id was cancelled first (status cancelled).", typeof(InsufficientBody), OrJson: typeof(OutcomeBody)),
+            new(409, "Nothing deducted: a line is short (status insufficient, with the short lines; not remembered) or the id was cancelled first (status cancelled).", typeof(DeductionConflictBody)),
             BodyTooLarge, NotJson,
             Problem(422, "The order id was already used with other lines."),
             Problem(429, "Too many requests for a SKU (hot-SKU limiter); retry after Retry-After seconds.", "Retry-After"),
@@ -69,7 +69,7 @@ internal static class RouteDocumentation
             Json(200, typeof(ReturnBody), "Restocked these lines; a repeat with the same return id and lines says Idempotent-Replayed: true.", "Idempotent-Replayed"),
             Invalid("The order id or the body is invalid; errors names the field."),
             Problem(404, "No deduction is known for this order id, or a SKU is not in the order."),
-            new(409, "Nothing restocked: the lines exceed what is left to return (status exceeds) or the order was cancelled (status cancelled).", typeof(ExceedsBody), OrJson: typeof(ReturnStatusBody)),
+            new(409, "Nothing restocked: the lines exceed what is left to return (status exceeds) or the order was cancelled (status cancelled).", typeof(ReturnConflictBody)),
             BodyTooLarge, NotJson,
             Problem(422, "The return id was already used with other lines."),
             new(503, "application/json status unknown: the outcome is unknown, retry with the same return id. problem+json with cause: nothing was restocked (partition_rebuilding, ledger_unavailable, or a Redis refusal such as redis_oom); retry after Retry-After with the same return id. problem+json with dependency: a backing service did not answer; retry.", typeof(ReturnStatusBody), Problem: true, Headers: ["Retry-After"])),
@@ -165,17 +165,17 @@ internal static class RouteDocumentation
     }
 
     /// <summary>
-    /// The values a status can take, per body type: generated clients get enums, and the two 409 bodies exclude
-    /// each other (oneOf). Also says what a null "persisted" means.
+    /// The values a status can take, per body type: generated clients get enums. Also says what a null "persisted"
+    /// means and when a 409's lines are absent.
     /// </summary>
     public static Task DescribeSchemaAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         string[]? statuses = context.JsonTypeInfo.Type.Name switch
         {
             nameof(DeductionBody) => ["deducted", "cancelled"],
-            nameof(InsufficientBody) => ["insufficient"],
+            nameof(DeductionConflictBody) => ["insufficient", "cancelled"],
             nameof(OutcomeBody) => ["cancelled", "unknown"],
-            nameof(ExceedsBody) => ["exceeds"],
+            nameof(ReturnConflictBody) => ["exceeds", "cancelled"],
             nameof(ReturnStatusBody) => ["cancelled", "unknown"],
             nameof(OrderBody) => ["deducted", "cancelled", "pending"],
             nameof(HealthBody) => ["healthy", "degraded", "unhealthy"],
@@ -190,6 +190,14 @@ internal static class RouteDocumentation
         if (context.JsonTypeInfo.Type == typeof(UnavailableProblem))
         {
             DescribeUnavailableProblem(schema);
+        }
+
+        if ((context.JsonTypeInfo.Type == typeof(DeductionConflictBody) || context.JsonTypeInfo.Type == typeof(ReturnConflictBody))
+            && schema.Properties?.TryGetValue("lines", out var lines) == true && lines is OpenApiSchema linesSchema)
+        {
+            linesSchema.Description = context.JsonTypeInfo.Type == typeof(DeductionConflictBody)
+                ? "With status insufficient: the short lines. Absent with status cancelled."
+                : "With status exceeds: the lines asking more than is left to return. Absent with status cancelled.";
         }
 
         if (context.JsonTypeInfo.Type == typeof(OrderBody) && schema.Properties?.TryGetValue("persisted", out var persisted) == true && persisted is OpenApiSchema persistedSchema)
@@ -282,13 +290,7 @@ internal static class RouteDocumentation
         var response = new OpenApiResponse { Description = answer.Description, Content = new Dictionary<string, OpenApiMediaType>() };
         if (answer.Json is { } json)
         {
-            var schema = await SchemaAsync(json, context, cancellationToken);
-            if (answer.OrJson is { } other)
-            {
-                schema = new OpenApiSchema { OneOf = [schema, await SchemaAsync(other, context, cancellationToken)] };
-            }
-
-            response.Content["application/json"] = new() { Schema = schema };
+            response.Content["application/json"] = new() { Schema = await SchemaAsync(json, context, cancellationToken) };
         }
 
         if (answer.Problem)
@@ -414,4 +416,33 @@ internal sealed class UnavailableProblem
     public string ReturnId { get; init; } = "";
 
     public string Sku { get; init; } = "";
+}
+
+/// <summary>
+/// Documentation only: a deduction's 409, either InsufficientBody (status insufficient, with lines) or OutcomeBody
+/// (status cancelled, no lines), as one schema. Not a oneOf of the two: client generators (Kiota) cannot make an
+/// error type of a union, so a generated client would see a bare 409 without its body.
+/// </summary>
+internal sealed class DeductionConflictBody
+{
+    public required string OrderId { get; init; }
+
+    public required string Status { get; init; }
+
+    public IReadOnlyList<ShortLineBody> Lines { get; init; } = [];
+}
+
+/// <summary>
+/// Documentation only: a return's 409, either ExceedsBody (status exceeds, with lines) or ReturnStatusBody
+/// (status cancelled, no lines), as one schema for the same reason as <see cref="DeductionConflictBody"/>.
+/// </summary>
+internal sealed class ReturnConflictBody
+{
+    public required string OrderId { get; init; }
+
+    public required string ReturnId { get; init; }
+
+    public required string Status { get; init; }
+
+    public IReadOnlyList<ExceedingLineBody> Lines { get; init; } = [];
 }
