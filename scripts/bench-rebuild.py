@@ -180,6 +180,7 @@ def main():
         print("[bench-rebuild] FLUSHALL; sampling every 200 ms", flush=True)
         samples, opened, stop = [], {}, threading.Event()
         health_max = [0.0, ""]
+        phases = {}
         max_rss = [rss_mb(server.pid)]
 
         def health_loop():
@@ -189,6 +190,14 @@ def main():
                 rss = rss_mb(server.pid)
                 max_rss[0] = max(max_rss[0], rss)
                 text = body.decode(errors="replace")
+                try:
+                    redis_dep = next(d for d in json.loads(text)["dependencies"] if d["name"] == "redis")
+                    run_state = (redis_dep.get("data") or {}).get("rebuild")
+                    phase = run_state.get("phase") if run_state else ("none" if status == 200 else "waiting")
+                    if phase not in phases:
+                        phases[phase] = tick - t0
+                except (ValueError, KeyError, StopIteration, AttributeError):
+                    pass
                 samples.append((round(tick - t0, 2), status, round(took * 1000, 1), round(rss), text[:400]))
                 if took > health_max[0]:
                     health_max[0], health_max[1] = took, f"at {tick - t0:.1f} s status {status}"
@@ -260,6 +269,10 @@ def main():
         print(f"all partitions selling: {last:.1f} s" if last is not None else f"all partitions: not within {args.timeout:.0f} s ({len(opened)} open)")
         print(f"server RSS max {max_rss[0]:.0f} MB over {len(samples)} samples; health latency max {health_max[0] * 1000:.0f} ms ({health_max[1]}), "
               f"samples over 1 s or unanswered: {over_1s}")
+        print("health's rebuild phase first seen at: " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
+        lat = sorted(x[2] for x in samples)
+        if lat:
+            print(f"health latency p50 {lat[len(lat) // 2]:.0f} ms, p95 {lat[int(len(lat) * 0.95)]:.0f} ms")
         print(f"Redis stock == SQL stock: {'yes' if not mismatches else f'NO ({len(mismatches)} SKUs differ, e.g. {mismatches[:3]})'}")
         print(f"samples: {os.path.join(log_dir, 'samples.jsonl')}")
     finally:
