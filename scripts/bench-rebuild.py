@@ -224,8 +224,6 @@ def main():
                     if status == 200:
                         opened[p] = time.monotonic() - t0
                         print(f"[bench-rebuild] partition {p} sells at {opened[p]:.1f} s", flush=True)
-                    elif status != 503 or oid not in probe_ids.values():
-                        pass
                     if status not in (200, 503):
                         print(f"[bench-rebuild] partition {p}: {status} {body[:200]!r}", flush=True)
                     # a 503 refusal deducted nothing (or, if unknown, the retry under the same id replays it)
