@@ -136,9 +136,10 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
     /// <summary>Sets an order id's bits in a bitmap laid out as Redis lays out SETBIT offsets (bit 0 is the top bit of byte 0).</summary>
     public void SetSeen(byte[] bitmap, string orderId)
     {
-        foreach (var offset in _seen.Offsets(orderId))
+        Span<long> offsets = stackalloc long[SeenFilter.Hashes];
+        _seen.Fill(orderId, offsets);
+        foreach (var bit in offsets)
         {
-            var bit = (long)offset;
             bitmap[bit >> 3] |= (byte)(0x80 >> (int)(bit & 7));
         }
     }

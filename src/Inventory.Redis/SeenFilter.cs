@@ -21,6 +21,17 @@ internal sealed class SeenFilter(long bits)
     /// <summary>Writes the offsets into args from index at, so script arguments need no second array.</summary>
     public void Fill(string orderId, RedisValue[] args, int at)
     {
+        Span<long> offsets = stackalloc long[Hashes];
+        Fill(orderId, offsets);
+        for (var i = 0; i < Hashes; i++)
+        {
+            args[at + i] = offsets[i];
+        }
+    }
+
+    /// <summary>The offsets into a span of <see cref="Hashes"/>: no allocation (a rebuild computes them for every id in the ledger).</summary>
+    public void Fill(string orderId, Span<long> offsets)
+    {
         // Ids are at most 64 characters (of ASCII once validated); the stack holds them without an allocation.
         var max = Encoding.UTF8.GetMaxByteCount(orderId.Length);
         Span<byte> bytes = max <= 256 ? stackalloc byte[max] : new byte[max];
@@ -30,7 +41,7 @@ internal sealed class SeenFilter(long bits)
         var m = (ulong)bits;
         for (var i = 0; i < Hashes; i++)
         {
-            args[at + i] = (long)((h1 + ((ulong)i * h2)) % m);
+            offsets[i] = (long)((h1 + ((ulong)i * h2)) % m);
         }
     }
 

@@ -86,11 +86,16 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
 
     public async IAsyncEnumerable<string> StreamOrderIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        // A plain data reader, not Dapper: this streams every order id in the ledger (millions), and no partition opens
+        // before it ends (issue 12), so the per-row cost is the wait.
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await foreach (var id in connection.QueryUnbufferedAsync<string>(Sql.Get(Statements.LedgerOrderIds), null, null, StreamTimeoutSeconds)
-            .WithCancellation(cancellationToken).ConfigureAwait(false))
+        await using var command = connection.CreateCommand();
+        command.CommandText = Sql.Get(Statements.LedgerOrderIds);
+        command.CommandTimeout = StreamTimeoutSeconds;
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return id;
+            yield return reader.GetString(0);
         }
     }
 
