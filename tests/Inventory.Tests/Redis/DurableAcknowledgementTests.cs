@@ -29,7 +29,9 @@ public class DurableAcknowledgementTests
             o.DurableAcknowledgements = true;
             o.DurableTimeoutMilliseconds = 50;
         });
-        await redis.SetStockAsync("nodur", 5);
+        // Stock writes wait for a replica too: the set stands, but its answer is a timeout (retry to confirm).
+        await Assert.ThrowsAsync<TimeoutException>(() => redis.SetStockAsync("nodur", 5));
+        Assert.Equal(5, await redis.AvailableAsync("nodur"));
 
         var first = await redis.Store.DeductAsync(redis.NewOrder("n1", ("nodur", 2)));
         var retry = await redis.Store.DeductAsync(redis.NewOrder("n1", ("nodur", 2)));
