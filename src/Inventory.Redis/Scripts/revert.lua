@@ -14,10 +14,13 @@ if redis.call('EXISTS', KEYS[5]) == 0 then
   return {'lost'}
 end
 
-local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres', 'ret')
+local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres', 'ret', 'q')
 local st = r[1]
 local cancel = ARGV[3] == 'cancel'
-if st == 'cancelled' then
+-- 'q': cancelled while SQL's ledger is asked what was sold here (the record was missing); deductions are already
+-- refused, and the cancel that comes back with SQL's answer restocks it, once.
+local asking = st == 'cancelled' and r[6] == '1'
+if st == 'cancelled' and not (asking and cancel) then
   -- A write, so that a durable acknowledgement's WAIT on this connection also covers the original restock.
   redis.call('EXPIRE', KEYS[4], ARGV[2])
   return {'cancelled', r[4] or ''}
@@ -27,11 +30,15 @@ local deducted
 if cancel then
   if st == 'deducted' then
     deducted = r[3]
-  elseif not st and ARGV[5] ~= '' then
+  elseif (not st or asking) and ARGV[5] ~= '' then
     deducted = ARGV[5]
-  elseif not st and ARGV[6] == 'ask' then
+  elseif (not st or asking) and ARGV[6] == 'ask' then
     -- No record: never deducted here, or deducted so long ago that Redis forgot it. SQL's ledger decides; the
-    -- caller comes back with its lines (or none) and this record is written then.
+    -- caller comes back with its lines (or none). Marked cancelled now, so no deduction lands meanwhile.
+    if not st then
+      redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', '', 'q', '1')
+      redis.call('EXPIRE', KEYS[4], ARGV[2])
+    end
     return {'absent'}
   end
 elseif st == 'deducted' and r[2] == ARGV[4] then
@@ -41,6 +48,7 @@ end
 if not deducted then
   if cancel then
     redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', '')
+    redis.call('HDEL', KEYS[4], 'q')
   elseif st ~= 'deducted' and (not st or tonumber(r[2]) < tonumber(ARGV[4])) then
     redis.call('HSET', KEYS[4], 'st', 'fenced', 'e', ARGV[4])
   end
@@ -69,6 +77,7 @@ end
 result = table.concat(result, ',')
 if cancel then
   redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', result)
+  redis.call('HDEL', KEYS[4], 'q')
 else
   redis.call('HSET', KEYS[4], 'st', 'fenced', 'e', ARGV[4], 'cres', result)
 end
