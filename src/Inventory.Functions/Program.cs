@@ -23,6 +23,7 @@ if (InventoryOpenTelemetry.AzureMonitorConfigured(builder.Configuration))
         .UseFunctionsWorkerDefaults()
         .AddInventoryInstruments()
         .UseInventoryAzureMonitor(builder.Configuration);
+    builder.Services.UseInventorySampling(builder.Configuration);
     builder.Logging.AddFilter<OpenTelemetryLoggerProvider>(null, LogLevel.Information);
 }
 

@@ -96,7 +96,10 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
             if (failed?.Invoke(result) == true)
             {
                 // The store turned a timeout or lost connection into "unknown": a failed Redis round trip all the same.
-                activity?.SetStatus(ActivityStatusCode.Error, "outcome unknown");
+                if (activity is not null)
+                {
+                    InventoryTelemetry.Fail(activity, "outcome unknown");
+                }
             }
 
             return result;

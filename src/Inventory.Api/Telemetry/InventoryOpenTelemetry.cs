@@ -32,6 +32,10 @@ public static class InventoryOpenTelemetry
     public const string ExporterSetting = "Inventory:Telemetry:Exporter";
     public const string ConnectionStringSetting = "APPLICATIONINSIGHTS_CONNECTION_STRING";
     public const string AuthenticationStringSetting = "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+    public const string SampleRatioSetting = "Inventory:Telemetry:SampleRatio";
+
+    /// <summary>Share of traces exported when nothing in them failed; failures and unknown outcomes always are.</summary>
+    public const double DefaultSampleRatio = 0.1;
 
     /// <summary>The plain server: OpenTelemetry with the exporter <see cref="ExporterSetting"/> names, or nothing for none.</summary>
     public static IServiceCollection AddInventoryTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName = "inventory-server")
@@ -45,7 +49,17 @@ public static class InventoryOpenTelemetry
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName))
             .AddInventoryInstruments()
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation())
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(options =>
+            {
+                options.EnrichWithHttpResponse = (activity, response) =>
+                {
+                    if (response.StatusCode >= 500)
+                    {
+                        InventoryTelemetry.Keep(activity);
+                    }
+                };
+                options.EnrichWithException = (activity, _) => InventoryTelemetry.Keep(activity);
+            }))
             .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation());
         switch (exporter)
         {
@@ -63,7 +77,29 @@ public static class InventoryOpenTelemetry
                 break;
         }
 
-        return services;
+        return services.UseInventorySampling(configuration);
+    }
+
+    /// <summary>
+    /// The failure-keeping head sampler at <see cref="SampleRatioSetting"/>. Registered after every exporter, so it
+    /// replaces any sampler an exporter set (the Azure Monitor exporter sets its own, which cannot keep failures).
+    /// </summary>
+    public static IServiceCollection UseInventorySampling(this IServiceCollection services, IConfiguration configuration)
+    {
+        var ratio = SampleRatioFrom(configuration[SampleRatioSetting]);
+        return services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.SetSampler(new FailureKeepingSampler(ratio)));
+    }
+
+    public static double SampleRatioFrom(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DefaultSampleRatio;
+        }
+
+        return double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio) && ratio is >= 0 and <= 1
+            ? ratio
+            : throw new InvalidOperationException($"{SampleRatioSetting} must be a number from 0 to 1, not '{value}'.");
     }
 
     /// <summary>The inventory's meter and activity source (both named <see cref="InventoryTelemetry.Name"/>).</summary>

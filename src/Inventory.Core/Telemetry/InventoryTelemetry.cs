@@ -123,6 +123,29 @@ public static class InventoryTelemetry
     /// <summary>A sample older than this is not reported: the process that took it no longer runs the dispatch timer.</summary>
     public static TimeSpan BacklogStaleAfter { get; } = TimeSpan.FromSeconds(30);
 
+    // ---- Sampling ----
+
+    /// <summary>Marks a span failed and keeps it (with its in-process ancestors) however the trace was sampled.</summary>
+    public static void Fail(Activity activity, string description)
+    {
+        activity.SetStatus(ActivityStatusCode.Error, description);
+        Keep(activity);
+    }
+
+    /// <summary>
+    /// Exports this span and every in-process ancestor even if the trace's head sample said no: spans are recorded
+    /// whole whatever the ratio (the sampler answers RecordOnly), and only the Recorded flag decides export, so a
+    /// failure or unknown outcome found at the end of a request still reaches the operator with its request span.
+    /// Children that ended before the failure was known stay unexported.
+    /// </summary>
+    public static void Keep(Activity? activity)
+    {
+        for (var span = activity; span is not null && !span.Recorded; span = span.Parent)
+        {
+            span.ActivityTraceFlags |= ActivityTraceFlags.Recorded;
+        }
+    }
+
     // ---- Redis refusals, memory and rebuilds ----
 
     /// <summary>Counts one outright refusal; <paramref name="cause"/> is <c>redis_oom</c>, <c>redis_readonly</c>, ...</summary>
@@ -193,7 +216,7 @@ public static class InventoryTelemetry
             activity.SetTag(Tags.Replayed, outcome.Replayed);
             if (outcome.Status == DeductionStatus.Unknown)
             {
-                activity.SetStatus(ActivityStatusCode.Error, "outcome unknown; safe to retry with the same order id");
+                Fail(activity, "outcome unknown; safe to retry with the same order id");
             }
         }
 
@@ -215,7 +238,7 @@ public static class InventoryTelemetry
             activity.SetTag("inventory.replays", outcomes.Count(o => o.Replayed));
             if (outcomes.Any(o => o.Status == DeductionStatus.Unknown))
             {
-                activity.SetStatus(ActivityStatusCode.Error, "some outcomes unknown; safe to retry with the same order ids");
+                Fail(activity, "some outcomes unknown; safe to retry with the same order ids");
             }
         }
 
@@ -236,7 +259,7 @@ public static class InventoryTelemetry
             activity.SetTag(Tags.Replayed, outcome.Replayed);
             if (outcome.Status == CancelStatus.Unknown)
             {
-                activity.SetStatus(ActivityStatusCode.Error, "outcome unknown; safe to retry");
+                Fail(activity, "outcome unknown; safe to retry");
             }
         }
 
@@ -267,7 +290,7 @@ public static class InventoryTelemetry
     {
         if (activity is not null)
         {
-            activity.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+            Fail(activity, exception.GetType().Name);
             activity.SetTag("error.type", exception.GetType().FullName);
             activity.AddException(exception);
         }
@@ -354,7 +377,7 @@ public static class InventoryTelemetry
                 activity.SetTag("inventory.duplicate", report.Duplicate);
                 if (report.Errors.Count > 0)
                 {
-                    activity.SetStatus(ActivityStatusCode.Error, report.Errors[0]);
+                    Fail(activity, report.Errors[0]);
                 }
             }
 

@@ -58,6 +58,7 @@ public sealed class ExporterTests
         await using var server = new ServerProcess(TestEnvironment.Redis, TestEnvironment.UniquePrefix("o"), new Dictionary<string, string>
         {
             ["Inventory__Telemetry__Exporter"] = "console",
+            ["Inventory__Telemetry__SampleRatio"] = "1",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
         });
         await server.StartAsync();
@@ -79,5 +80,33 @@ public sealed class ExporterTests
         Assert.Contains("inventory.order_id: tc-order", output, StringComparison.Ordinal);
         Assert.Contains("inventory.deductions.accepted", output, StringComparison.Ordinal);
         Assert.Contains("inventory.redis.latency", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task At_sample_ratio_zero_the_plain_server_exports_metrics_but_no_routine_deduction_span()
+    {
+        await using var server = new ServerProcess(TestEnvironment.Redis, TestEnvironment.UniquePrefix("o"), new Dictionary<string, string>
+        {
+            ["Inventory__Telemetry__Exporter"] = "console",
+            ["Inventory__Telemetry__SampleRatio"] = "0",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "500",
+        });
+        await server.StartAsync();
+        await server.SetStockAsync("ts-sku", 3);
+        using var client = server.CreateClient();
+
+        using var response = await client.PostAsync("api/deductions", HttpCalls.Json(HttpCalls.Order("ts-order", [("ts-sku", 1L)])));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The accepted counter is exported after the request ended, so by then its span would have been printed.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && !server.Output.Contains("inventory.deductions.accepted", StringComparison.Ordinal))
+        {
+            await Task.Delay(200);
+        }
+
+        var output = server.Output;
+        Assert.Contains("inventory.deductions.accepted", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ts-order", output, StringComparison.Ordinal);
     }
 }
