@@ -9,10 +9,16 @@
 # (GC.GetTotalAllocatedBytes via /bench/allocated), RSS after the run, and Redis bytes per remembered order
 # (MEMORY USAGE of sampled order keys). Ratios are this project against the reference in the same round.
 # Usage: scripts/bench-http.sh [--rounds N] [--duration S] [--warmup S] [--connections C] [--threads T] [--no-build]
+#                              [--variant 'NAME=VALUE ...'] [--otlp-sink]
 #        Env: BENCH_REDIS (127.0.0.1:6380), plus any Inventory__* setting for the plain server (e.g. the SQL engine).
+# --variant compares the plain server with itself: the reference server is replaced by a second plain server with
+#   these settings added (e.g. the engine on, or an exporter), and the ratios are variant / plain. The last column of
+#   each run is then the journal entries left in Redis (a draining engine keeps it small; without one it is every order).
+# --otlp-sink starts scripts/otlp-sink.py (OTLP/HTTP that answers 200 to everything) and points the variant's
+#   OTEL_EXPORTER_OTLP_ENDPOINT at it, so an exporter's full cost (serialization, HTTP) is paid without a collector.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ROUNDS=3 DURATION=10 WARMUP=5 CONNECTIONS=64 THREADS=2 BUILD=1
+ROUNDS=3 DURATION=10 WARMUP=5 CONNECTIONS=64 THREADS=2 BUILD=1 VARIANT="" SINK=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
@@ -21,6 +27,8 @@ while [[ $# -gt 0 ]]; do
     --connections) CONNECTIONS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --variant) VARIANT=$2; shift 2 ;;
+    --otlp-sink) SINK=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +52,8 @@ fi
 SERVER_DLL="$ROOT/src/Inventory.Server/bin/Release/net10.0/Inventory.Server.dll"
 REFERENCE_DLL="$ROOT/tests/Inventory.ReferenceServer/bin/Release/net10.0/Inventory.ReferenceServer.dll"
 
-PIDS=() PREFIXES=()
+PIDS=() PREFIXES=() SINK_PID=""
+stop_sink() { [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null; SINK_PID=""; }
 cleanup() {
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || continue
@@ -57,7 +66,7 @@ cleanup() {
   done
   PREFIXES=()
 }
-trap cleanup EXIT
+trap 'cleanup; stop_sink' EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_up() { # url
@@ -100,11 +109,12 @@ measure() { # name port pid run
 }
 
 # Started from their bin directories as ./run does, so appsettings.json (Microsoft.AspNetCore at Warning) applies.
-start_server() { # prefix port -> pid
-  Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$1" Inventory__Redis__SeenFilterBits=65536 \
+start_server() { # prefix port [NAME=VALUE ...] -> pid
+  local prefix=$1 port=$2; shift 2
+  env "$@" Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$prefix" Inventory__Redis__SeenFilterBits=65536 \
   Inventory__Keys__Function="$KEY" Inventory__Keys__Admin="$KEY" Inventory__Benchmark__NoopEndpoint=true \
   Inventory__Sql__Provider="${Inventory__Sql__Provider:-none}" Inventory__Workers__Engine="${Inventory__Workers__Engine:-false}" \
-    bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" --urls "$1"' "$SERVER_DLL" "http://127.0.0.1:$2" >"$LOG/server-$1.log" 2>&1 &
+    bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" --urls "$1"' "$SERVER_DLL" "http://127.0.0.1:$port" >"$LOG/server-$prefix.log" 2>&1 &
   echo $!
 }
 start_reference() { # prefix port -> pid
@@ -113,18 +123,39 @@ start_reference() { # prefix port -> pid
   echo $!
 }
 
+read -r -a VARIANT_ENV <<<"$VARIANT"
+if [[ $SINK == 1 ]]; then
+  sink_port=$(free_port)
+  python3 "$ROOT/scripts/otlp-sink.py" "$sink_port" >"$LOG/otlp-sink.log" 2>&1 &
+  SINK_PID=$!
+  VARIANT_ENV+=("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$sink_port" "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf")
+fi
+journal_left() { # prefix
+  { rcli --scan --pattern "{$1:*}:journal" || true; } | sed 's/^/XLEN /' | rcli | awk '{s += $1} END {print s + 0}'
+}
+stock_up() { # port
+  for i in $(seq 0 $((SKUS - 1))); do
+    curl -sf -X PUT "http://127.0.0.1:$1/api/stock/b-$i" -H "x-functions-key: $KEY" -H 'content-type: application/json' \
+      -d "{\"available\":$STOCK}" >/dev/null
+  done
+}
+
 ROWS=()
 for round in $(seq 1 "$ROUNDS"); do
   sp="${RUN}p$round" rp="${RUN}r$round"
-  PREFIXES+=("{$sp:*" "{$rp}*")
+  PREFIXES+=("{$sp:*" "{$rp}*" "{$rp:*")
   sport=$(free_port); spid=$(start_server "$sp" "$sport"); PIDS+=("$spid")
-  rport=$(free_port); rpid=$(start_reference "$rp" "$rport"); PIDS+=("$rpid")
-  wait_up "http://127.0.0.1:$sport/api/health"; wait_up "http://127.0.0.1:$rport/bench/allocated"
-  for i in $(seq 0 $((SKUS - 1))); do
-    curl -sf -X PUT "http://127.0.0.1:$sport/api/stock/b-$i" -H "x-functions-key: $KEY" -H 'content-type: application/json' \
-      -d "{\"available\":$STOCK}" >/dev/null
-  done
-  rcli hset "{$rp}:stock" $(for i in $(seq 0 $((SKUS - 1))); do echo "b-$i $STOCK"; done) >/dev/null
+  rport=$(free_port)
+  if [[ -n $VARIANT || $SINK == 1 ]]; then
+    rpid=$(start_server "$rp" "$rport" "${VARIANT_ENV[@]}"); PIDS+=("$rpid")
+    wait_up "http://127.0.0.1:$sport/api/health"; wait_up "http://127.0.0.1:$rport/api/health"
+    stock_up "$rport"
+  else
+    rpid=$(start_reference "$rp" "$rport"); PIDS+=("$rpid")
+    wait_up "http://127.0.0.1:$sport/api/health"; wait_up "http://127.0.0.1:$rport/bench/allocated"
+    rcli hset "{$rp}:stock" $(for i in $(seq 0 $((SKUS - 1))); do echo "b-$i $STOCK"; done) >/dev/null
+  fi
+  stock_up "$sport"
   # Warm-up: the measured route of each, at full load, long enough for tiered JIT to settle.
   BENCH_RUN="${sp}w" BENCH_KEY="$KEY" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/scripts/bench-http.lua" "http://127.0.0.1:$sport" >/dev/null
   BENCH_RUN="${rp}w" BENCH_KEY="$KEY" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${WARMUP}s" -s "$ROOT/scripts/bench-http.lua" "http://127.0.0.1:$rport" >/dev/null
@@ -134,26 +165,36 @@ for round in $(seq 1 "$ROUNDS"); do
     r=$(measure reference "$rport" "$rpid" "${rp}m"); s=$(measure server "$sport" "$spid" "${sp}m")
   fi
   sb=$(( $(key_bytes "{$sp:*}:c:${sp}m-*") + $(key_bytes "{$sp:*}:o:${sp}m-*") ))
-  rb=$(key_bytes "{$rp}:o:${rp}m-*")
-  ROWS+=("$s $sb|$r $rb")
+  if [[ -n $VARIANT || $SINK == 1 ]]; then
+    rb=$(( $(key_bytes "{$rp:*}:c:${rp}m-*") + $(key_bytes "{$rp:*}:o:${rp}m-*") ))
+    sj=$(journal_left "$sp") rj=$(journal_left "$rp")
+  else
+    sj="" rj=""
+    rb=$(key_bytes "{$rp}:o:${rp}m-*")
+  fi
+  ROWS+=("$s $sb $sj|$r $rb $rj")
   echo "[bench-http] round $round  server: $s $sb   reference: $r $rb"
   cleanup
 done
 
 # Per metric: median over rounds of each side, and the median of the per-round ratios (project / reference).
-printf '%s\n' "${ROWS[@]}" | awk -F'|' -v rounds="$ROUNDS" -v conn="$CONNECTIONS" -v dur="$DURATION" '
+if [[ -n $VARIANT || $SINK == 1 ]]; then FIELDS=12 SIDES="plain variant"; else FIELDS=11 SIDES="project reference"; fi
+printf '%s\n' "${ROWS[@]}" | awk -F'|' -v fields="$FIELDS" -v sides="$SIDES" -v variant="${VARIANT_ENV[*]}" -v rounds="$ROUNDS" -v conn="$CONNECTIONS" -v dur="$DURATION" '
 function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
-{ split($1, s, " "); split($2, r, " "); for (k = 1; k <= 11; k++) { S[k, NR] = s[k]; R[k, NR] = r[k] } }
+{ split($1, s, " "); split($2, r, " "); for (k = 1; k <= fields; k++) { S[k, NR] = s[k]; R[k, NR] = r[k] } }
 END {
-  split("deductions/s|p50 ms|p99 ms|server CPU us/order|Redis CPU us/order (process)|Redis script us/order (commandstats)|EVALSHA calls/order|allocated bytes/request|server RSS MB after run|non-2xx answers|Redis bytes/remembered order", name, "|")
-  printf "\nHTTP POST /api/deductions, wrk -c%d, %ds per run, median of %d rounds (ratio: median of per-round project/reference)\n", conn, dur, rounds
-  printf "%-40s %14s %14s %10s   %s\n", "metric", "project", "reference", "ratio", "per-round ratios"
-  for (k = 1; k <= 11; k++) {
+  split("deductions/s|p50 ms|p99 ms|server CPU us/order|Redis CPU us/order (process)|Redis script us/order (commandstats)|EVALSHA calls/order|allocated bytes/request|server RSS MB after run|non-2xx answers|Redis bytes/remembered order|journal entries left in Redis", name, "|")
+  split(sides, side, " ")
+  inv = side[1] == "plain"
+  printf "\nHTTP POST /api/deductions, wrk -c%d, %ds per run, median of %d rounds (ratio: median of per-round %s)\n", conn, dur, rounds, inv ? "variant/plain" : "project/reference"
+  if (inv) printf "variant: %s\n", variant
+  printf "%-40s %14s %14s %10s   %s\n", "metric", side[1], side[2], "ratio", "per-round ratios"
+  for (k = 1; k <= fields; k++) {
     list = ""
-    for (i = 1; i <= NR; i++) { a[i] = S[k, i]; b[i] = R[k, i]; q[i] = (R[k, i] + 0 != 0) ? S[k, i] / R[k, i] : 0; list = list sprintf("%.2f ", q[i]) }
+    for (i = 1; i <= NR; i++) { a[i] = S[k, i]; b[i] = R[k, i]; num = inv ? R[k, i] : S[k, i]; den = inv ? S[k, i] : R[k, i]; q[i] = (den + 0 != 0) ? num / den : 0; list = list sprintf("%.2f ", q[i]) }
     ms = median(a, NR); mr = median(b, NR); mq = median(q, NR)
-    printf "%-40s %14.2f %14.2f %10s   %s\n", name[k], ms, mr, (mr + 0 != 0) ? sprintf("%.2f", mq) : "-", list
+    printf "%-40s %14.2f %14.2f %10s   %s\n", name[k], ms, mr, ((inv ? ms : mr) + 0 != 0) ? sprintf("%.2f", mq) : "-", list
   }
 }'
 echo "[bench-http] logs and wrk outputs: $LOG"

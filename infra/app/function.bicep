@@ -141,7 +141,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'Inventory__Redis__KeyPrefix', value: 'inv' }
         { name: 'Inventory__Redis__Partitions', value: string(redisPartitions) }
         { name: 'Inventory__Redis__TimeoutMilliseconds', value: '2000' }
-        { name: 'Inventory__Redis__IdempotencyTtl', value: '7.00:00:00' }
+        { name: 'Inventory__Redis__IdempotencyTtl', value: '1.00:00:00' }
         { name: 'Inventory__Redis__RecoverAfter', value: '00:00:30' }
         { name: 'Inventory__Sql__Provider', value: sqlProvider }
         { name: 'Inventory__Sql__ConnectionString', value: sqlConnectionString }

@@ -14,8 +14,12 @@ public sealed class RedisOptions
     /// <summary>How long a command may take before its outcome counts as unknown; also each script's deadline.</summary>
     public int TimeoutMilliseconds { get; set; } = 2000;
 
-    /// <summary>How long order ids, cancels and adjustment ids are remembered (an id is single-use within it).</summary>
-    public TimeSpan IdempotencyTtl { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>
+    /// How long Redis remembers order ids, cancels and adjustment ids. Order ids stay single-use for ever (SQL's
+    /// ledger answers after it, through the seen filter), so the window only has to cover retries of adjustments and
+    /// the engine's persistence delay; one day (as Stripe keeps idempotency keys) keeps Redis a seventh of a week's.
+    /// </summary>
+    public TimeSpan IdempotencyTtl { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>A multi-partition order still pending after this long is rolled back. Must exceed the timeout.</summary>
     public TimeSpan RecoverAfter { get; set; } = TimeSpan.FromSeconds(30);

@@ -44,9 +44,9 @@ app.Run();
 
 internal static class ReferenceScript
 {
-    // Remembers the id for the project's default TTL (7 days), refuses a repeat, never goes below zero.
+    // Remembers the id for the project's default TTL (1 day), refuses a repeat, never goes below zero.
     public const string Text = """
-        if redis.call('SET', KEYS[2], '1', 'NX', 'EX', 604800) == false then return -2 end
+        if redis.call('SET', KEYS[2], '1', 'NX', 'EX', 86400) == false then return -2 end
         local left = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
         if left < tonumber(ARGV[2]) then redis.call('DEL', KEYS[2]) return -1 end
         return redis.call('HINCRBY', KEYS[1], ARGV[1], -tonumber(ARGV[2]))
