@@ -53,7 +53,11 @@ SERVER_DLL="$ROOT/src/Inventory.Server/bin/Release/net10.0/Inventory.Server.dll"
 REFERENCE_DLL="$ROOT/tests/Inventory.ReferenceServer/bin/Release/net10.0/Inventory.ReferenceServer.dll"
 
 PIDS=() PREFIXES=() SINK_PID=""
-stop_sink() { [[ -n $SINK_PID ]] && kill "$SINK_PID" 2>/dev/null; SINK_PID=""; }
+stop_sink() {
+  [[ -n $SINK_PID ]] || return 0
+  echo "[bench-http] otlp sink received (requests bytes): $(curl -s "http://127.0.0.1:$sink_port/" || echo '?')"
+  kill "$SINK_PID" 2>/dev/null; SINK_PID=""
+}
 cleanup() {
   for pid in "${PIDS[@]}"; do
     kill "$pid" 2>/dev/null || continue
