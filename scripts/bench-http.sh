@@ -115,7 +115,7 @@ measure() { # name port pid run
 # Started from their bin directories as ./run does, so appsettings.json (Microsoft.AspNetCore at Warning) applies.
 start_server() { # prefix port [NAME=VALUE ...] -> pid
   local prefix=$1 port=$2; shift 2
-  env "$@" Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$prefix" Inventory__Redis__SeenFilterBits=65536 \
+  env "$@" Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$prefix" \
   Inventory__Keys__Function="$KEY" Inventory__Keys__Admin="$KEY" Inventory__Benchmark__NoopEndpoint=true \
   Inventory__Sql__Provider="${Inventory__Sql__Provider:-none}" Inventory__Workers__Engine="${Inventory__Workers__Engine:-false}" \
     bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" --urls "$1"' "$SERVER_DLL" "http://127.0.0.1:$port" >"$LOG/server-$prefix.log" 2>&1 &

@@ -32,11 +32,36 @@ public sealed class RedisJournal(IConnectionMultiplexer redis, RedisOptions opti
     public Task<long> LengthAsync(int partition, CancellationToken cancellationToken = default) =>
         redis.GetDatabase().StreamLengthAsync(_keys.Journal(partition));
 
+    /// <summary>
+    /// One pass over the entry's fields by their one-letter names (the scripts write k o s d q a t r): looking each
+    /// up by name scanned the array per field, a tenth of the engine's CPU at full load.
+    /// </summary>
     private static JournalEntry ToEntry(int partition, StreamEntry entry)
     {
-        string? Field(string name) => entry[name].IsNull ? null : (string?)entry[name];
-        long Number(string name) => long.Parse(Field(name) ?? "0", CultureInfo.InvariantCulture);
-        return new JournalEntry(partition, (string)entry.Id!, Field("k") ?? "", Field("o") ?? "", Field("s") ?? "",
-            Number("d"), Number("q"), Number("a"), Number("t"), Field("r"));
+        string kind = "", order = "", sku = "";
+        string? reason = null;
+        long delta = 0, sequence = 0, after = 0, time = 0;
+        foreach (var field in entry.Values)
+        {
+            var name = (string?)field.Name;
+            if (name is not { Length: 1 })
+            {
+                continue;
+            }
+
+            switch (name[0])
+            {
+                case 'k': kind = (string?)field.Value ?? ""; break;
+                case 'o': order = (string?)field.Value ?? ""; break;
+                case 's': sku = (string?)field.Value ?? ""; break;
+                case 'd': delta = (long)field.Value; break;
+                case 'q': sequence = (long)field.Value; break;
+                case 'a': after = (long)field.Value; break;
+                case 't': time = (long)field.Value; break;
+                case 'r': reason = (string?)field.Value; break;
+            }
+        }
+
+        return new JournalEntry(partition, (string)entry.Id!, kind, order, sku, delta, sequence, after, time, reason);
     }
 }
