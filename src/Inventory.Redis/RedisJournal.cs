@@ -36,7 +36,12 @@ public sealed class RedisJournal(IConnectionMultiplexer redis, RedisOptions opti
     {
         string? Field(string name) => entry[name].IsNull ? null : (string?)entry[name];
         long Number(string name) => long.Parse(Field(name) ?? "0", CultureInfo.InvariantCulture);
+        // Empty means none: the scripts always write the field, which keeps their XADD one line.
+        var customer = Field("c");
+        var limit = Field("l");
         return new JournalEntry(partition, (string)entry.Id!, Field("k") ?? "", Field("o") ?? "", Field("s") ?? "",
-            Number("d"), Number("q"), Number("a"), Number("t"), Field("r"));
+            Number("d"), Number("q"), Number("a"), Number("t"), Field("r"),
+            string.IsNullOrEmpty(customer) ? null : customer,
+            string.IsNullOrEmpty(limit) ? null : long.Parse(limit, CultureInfo.InvariantCulture));
     }
 }
