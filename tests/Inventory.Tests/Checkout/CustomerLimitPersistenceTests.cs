@@ -92,6 +92,66 @@ public sealed class CustomerLimitPersistenceTests
         Assert.Empty(await checker.CustomerDifferencesAsync([c1, c2]));
     }
 
+    [Fact]
+    public async Task An_order_redis_forgot_keeps_its_customer_replays_refuses_another_customer_and_its_cancel_gives_the_allowance_back()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var redis = await PrivateRedis.StartAsync();
+        using var connection = await ConnectionMultiplexer.ConnectAsync(redis.Configuration + ",abortConnect=false");
+        var prefix = TestEnvironment.UniquePrefix("limf");
+        var settings = EngineEndToEndTests.EngineSettings(database);
+        settings["Inventory__Redis__IdempotencyTtl"] = "00:00:04";
+        await using var server = new ServerProcess(redis.Configuration, prefix, settings);
+        await server.StartAsync();
+        var (a, b) = ReturnTests.TwoPartitions("lf");
+        using var admin = server.CreateClient(ServerProcess.AdminKey);
+        await PutAsync(admin, a, new { available = 20, limitPerCustomer = 2 });
+        await PutAsync(admin, b, new { available = 20, limitPerCustomer = 2 });
+        using var client = server.CreateClient();
+        var (c1, c2) = ($"{prefix}-c1", $"{prefix}-c2");
+        var (single, multi) = ($"{prefix}-o1", $"{prefix}-o2");
+        var first = await DeductAsync(client, single, c1, (a, 2));
+        var firstMulti = await DeductAsync(client, multi, c2, (a, 1), (b, 2));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.Status, firstMulti.Status));
+        var checker = new PersistenceChecker(connection, prefix, 16, database);
+        Assert.Empty(await checker.WaitUntilEqualAsync(Settle));
+        await WaitForgottenAsync(connection, prefix, [(single, [a]), (multi, [a, b])]);
+
+        var replay = await DeductAsync(client, single, c1, (a, 2));
+        var replayMulti = await DeductAsync(client, multi, c2, (b, 2), (a, 1));
+        Assert.True(replay.Status == HttpStatusCode.OK, replay.Body?.ToJsonString());
+        Assert.Equal(first.Body!.ToJsonString(), replay.Body!.ToJsonString());
+        Assert.Equal(firstMulti.Body!.ToJsonString(), replayMulti.Body!.ToJsonString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await DeductAsync(client, single, c2, (a, 2))).Status);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await client.PostAsync("api/deductions", HttpCalls.Order(multi, (a, 1), (b, 2)))).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await DeductAsync(client, $"{prefix}-o3", c2, (b, 1))).Status);
+
+        // Forgotten again, then cancelled straight away: the restore from SQL brings the customer back with the records.
+        await WaitForgottenAsync(connection, prefix, [(single, [a]), (multi, [a, b])]);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"api/deductions/{single}/cancel", new { })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"api/deductions/{multi}/cancel", new { })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await DeductAsync(client, $"{prefix}-o4", c1, (a, 2))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await DeductAsync(client, $"{prefix}-o5", c2, (b, 2))).Status);
+        Assert.Equal(HttpStatusCode.Conflict, (await DeductAsync(client, $"{prefix}-o6", c1, (a, 1))).Status);
+        Assert.Equal((18L, 18L), (await client.AvailableAsync(a) ?? -1, await client.AvailableAsync(b) ?? -1));
+        Assert.Empty(await checker.WaitUntilEqualAsync(Settle));
+        Assert.Empty(await checker.CustomerDifferencesAsync([c1, c2]));
+    }
+
+    /// <summary>Until the claims and records of the orders have expired (the idempotency TTL passed).</summary>
+    private static async Task WaitForgottenAsync(ConnectionMultiplexer connection, string prefix, (string OrderId, string[] Skus)[] orders)
+    {
+        var partitioner = new Inventory.Domain.Partitioner(16);
+        var keys = orders.SelectMany(o => o.Skus.Select(s => (RedisKey)$"{{{prefix}:{partitioner.PartitionOf(s)}}}:o:{o.OrderId}")
+            .Append($"{{{prefix}:{partitioner.HomeOf(o.OrderId)}}}:c:{o.OrderId}")).ToArray();
+        var deadline = DateTime.UtcNow + Settle;
+        while (await connection.GetDatabase().KeyExistsAsync(keys) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "Redis still remembers the orders");
+            await Task.Delay(250);
+        }
+    }
+
     private static async Task PutAsync(HttpClient admin, string sku, object body) =>
         (await admin.PutAsync($"api/stock/{sku}", HttpCalls.Json(body))).EnsureSuccessStatusCode();
 
