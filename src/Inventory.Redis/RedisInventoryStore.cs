@@ -473,12 +473,13 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         args[3] = _options.TtlSeconds;
         args[4] = ReferenceEquals(lines, order.Lines) ? order.Fingerprint : Order.FingerprintOf(lines, order.CustomerId);
         args[5] = _options.JournalLimit;
-        args[6] = order.CustomerId ?? "";
         for (var i = 0; i < lines.Count; i++)
         {
-            args[7 + (2 * i)] = lines[i].Sku;
-            args[8 + (2 * i)] = lines[i].Quantity;
+            args[6 + (2 * i)] = lines[i].Sku;
+            args[7 + (2 * i)] = lines[i].Quantity;
         }
+
+        args[^1] = order.CustomerId ?? "";
 
         return db.ScriptEvaluateAsync(RedisScripts.Deduct, _keys.PartitionKeys(partition, order.OrderId), args);
     }

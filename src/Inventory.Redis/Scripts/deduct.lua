@@ -2,8 +2,8 @@
 -- Checks and deducts every line of one order that lives in this partition, or none of them.
 -- Nothing is written unless every line fits, so stock never dips below zero, not even for a moment.
 -- KEYS: stock, seq, journal, record, partition marker
--- ARGV: orderId, epoch, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, customerId ('' = none), then sku,
---       quantity pairs
+-- ARGV: orderId, epoch, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs, then
+--       customerId ('' = none)
 -- Only sent after claim.lua answered 'go' with this epoch (docs/redis-keys.md, rules 1-3, 12).
 -- The limit and customer keys share the stock key's hash tag (same slot), so they are derived here rather than
 -- passed: one customer argument is all an order adds.
@@ -46,14 +46,14 @@ local available = {}
 local unknown = {'unknown'}
 local short = false
 for i = 1, lines do
-  local sku = ARGV[6 + 2 * i]
+  local sku = ARGV[5 + 2 * i]
   local left = redis.call('HGET', KEYS[1], sku)
   if not left then
     unknown[#unknown + 1] = sku
   else
     left = tonumber(left)
     available[i] = left
-    if left < tonumber(ARGV[7 + 2 * i]) then
+    if left < tonumber(ARGV[6 + 2 * i]) then
       short = true
     end
   end
@@ -64,30 +64,30 @@ end
 if short then
   local reply = {'insufficient'}
   for i = 1, lines do
+    reply[#reply + 1] = ARGV[5 + 2 * i]
     reply[#reply + 1] = ARGV[6 + 2 * i]
-    reply[#reply + 1] = ARGV[7 + 2 * i]
     reply[#reply + 1] = tostring(available[i])
   end
   return reply
 end
 
 -- Per-customer limits, checked in the same script as the stock: two orders of one customer cannot both pass.
-local customer = ARGV[7]
+local customer = ARGV[#ARGV]
 local taken
 if customer ~= '' then
   local tag = string.sub(KEYS[1], 1, -7)
   taken = tag .. ':cu:' .. customer
   local over = {'limit_exceeded'}
   for i = 1, lines do
-    local sku = ARGV[6 + 2 * i]
+    local sku = ARGV[5 + 2 * i]
     local limit = redis.call('HGET', tag .. ':lim', sku)
     if limit then
       local already = tonumber(redis.call('HGET', taken, sku) or '0')
-      if already + tonumber(ARGV[7 + 2 * i]) > tonumber(limit) then
+      if already + tonumber(ARGV[6 + 2 * i]) > tonumber(limit) then
         over[#over + 1] = sku
         over[#over + 1] = limit
         over[#over + 1] = tostring(already)
-        over[#over + 1] = ARGV[7 + 2 * i]
+        over[#over + 1] = ARGV[6 + 2 * i]
       end
     end
   end
@@ -99,8 +99,8 @@ end
 local result = {}
 local id
 for i = 1, lines do
-  local sku = ARGV[6 + 2 * i]
-  local quantity = ARGV[7 + 2 * i]
+  local sku = ARGV[5 + 2 * i]
+  local quantity = ARGV[6 + 2 * i]
   local left = redis.call('HINCRBY', KEYS[1], sku, '-' .. quantity)
   if taken then
     redis.call('HINCRBY', taken, sku, quantity)
