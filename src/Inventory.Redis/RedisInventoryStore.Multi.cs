@@ -113,6 +113,7 @@ public sealed partial class RedisInventoryStore
         return refusal.Status switch
         {
             SlotStatus.Insufficient => new DeductionOutcome(order.OrderId, DeductionStatus.Insufficient, [], Short: refusal.Short),
+            SlotStatus.LimitExceeded => new DeductionOutcome(order.OrderId, DeductionStatus.LimitExceeded, [], OverLimit: refusal.OverLimit),
             SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: refusal.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),

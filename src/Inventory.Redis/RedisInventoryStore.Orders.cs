@@ -36,7 +36,7 @@ public sealed partial class RedisInventoryStore
             return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
         }
 
-        return Order.FingerprintOf(view.Lines) != order.Fingerprint
+        return Order.FingerprintOf(view.Lines, view.CustomerId) != order.Fingerprint
             ? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict)
             : await ReplayAsync(order, restored: view.Deducted is not null).ConfigureAwait(false);
     }
@@ -56,6 +56,7 @@ public sealed partial class RedisInventoryStore
         }
 
         var lines = Order.Decode((string?)claim[2]);
+        var customer = Order.CustomerOf((string?)claim[1]);
         var restored = (string?)claim[4];
         // Restored claims carry the ledger's results; the view only marks them so replays read the claim.
         IReadOnlyList<LineResult>? fromLedger = restored is "1" or "c" ? SlotReply.ParseLines((string?)claim[5]) : null;
@@ -63,25 +64,25 @@ public sealed partial class RedisInventoryStore
         switch (state)
         {
             case "deducted":
-                return new OrderView(orderId, OrderState.Deducted, lines, false, fromLedger);
+                return new OrderView(orderId, OrderState.Deducted, lines, false, fromLedger, CustomerId: customer);
             case "open" when partitions.Length > 1:
-                return new OrderView(orderId, OrderState.Pending, lines, false);
+                return new OrderView(orderId, OrderState.Pending, lines, false, CustomerId: customer);
             case "open":
                 var record = await Db.HashGetAsync(_keys.Record(partitions[0], orderId), ["st", "ln"]).ConfigureAwait(false);
                 return (string?)record[0] == "deducted" && (string?)record[1] == (string?)claim[1]
-                    ? new OrderView(orderId, OrderState.Deducted, lines, false)
+                    ? new OrderView(orderId, OrderState.Deducted, lines, false, CustomerId: customer)
                     : null;
         }
 
         // cancelled
         if (restored is "1" or "c")
         {
-            return new OrderView(orderId, OrderState.Cancelled, lines, false, fromLedger);
+            return new OrderView(orderId, OrderState.Cancelled, lines, false, fromLedger, CustomerId: customer);
         }
 
         var records = await Task.WhenAll(partitions.Select(p => Db.HashGetAsync(_keys.Record(p, orderId), ["st", "cres"]))).ConfigureAwait(false);
         var stood = records.Any(r => (string?)r[0] == "deducted" || ((string?)r[0] == "cancelled" && !r[1].IsNullOrEmpty));
-        return stood ? new OrderView(orderId, OrderState.Cancelled, lines, false) : null;
+        return stood ? new OrderView(orderId, OrderState.Cancelled, lines, false, CustomerId: customer) : null;
     }
 
     /// <summary>
@@ -164,7 +165,7 @@ public sealed partial class RedisInventoryStore
             {
                 // A partition without a record (the claim outlived it, or was restored from SQL): what SQL's ledger
                 // says is still sold there is restocked, once; nothing if SQL holds no deduction standing there.
-                var outstanding = await OutstandingInLedgerAsync(orderId).ConfigureAwait(false);
+                var (outstanding, customer) = await OutstandingInLedgerAsync(orderId).ConfigureAwait(false);
                 if (outstanding is null)
                 {
                     return new CancelOutcome(orderId, CancelStatus.Unknown, []);
@@ -175,7 +176,7 @@ public sealed partial class RedisInventoryStore
                     if ((string?)reverts[i][0] == "absent")
                     {
                         var here = outstanding.Where(l => _partitioner.PartitionOf(l.Sku) == partitions[i]).Select(l => new LineResult(l.Sku, l.Quantity, 0));
-                        reverts[i] = await RevertAsync(orderId, partitions[i], "cancel", 0, EncodeResults(here)).ConfigureAwait(false);
+                        reverts[i] = await RevertAsync(orderId, partitions[i], "cancel", 0, EncodeResults(here), customerId: customer).ConfigureAwait(false);
                     }
                 }
             }
@@ -202,16 +203,17 @@ public sealed partial class RedisInventoryStore
         return new CancelOutcome(orderId, CancelStatus.Cancelled, ordered, replayed);
     }
 
-    /// <summary>The units SQL's ledger says are still sold per SKU (deducted, less returns, not cancelled); null if SQL did not answer.</summary>
-    private async Task<IReadOnlyList<OrderLine>?> OutstandingInLedgerAsync(string orderId)
+    /// <summary>The units SQL's ledger says are still sold per SKU (deducted, less returns, not cancelled), and whose; null if SQL did not answer.</summary>
+    private async Task<(IReadOnlyList<OrderLine>? Lines, string? CustomerId)> OutstandingInLedgerAsync(string orderId)
     {
         try
         {
-            return (await _ledger.FindAsync(orderId).ConfigureAwait(false))?.Outstanding ?? [];
+            var view = await _ledger.FindAsync(orderId).ConfigureAwait(false);
+            return (view?.Outstanding ?? [], view?.CustomerId);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return null;
+            return (null, null);
         }
     }
 

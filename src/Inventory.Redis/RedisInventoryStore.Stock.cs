@@ -12,9 +12,11 @@ public sealed partial class RedisInventoryStore
     {
         var byPartition = skus.Distinct(StringComparer.Ordinal).GroupBy(_partitioner.PartitionOf).ToList();
         var reads = byPartition.Select(g => Db.HashGetAsync(_keys.Stock(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
+        var limitReads = byPartition.Select(g => Db.HashGetAsync(_keys.Limits(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
         var values = await Task.WhenAll(reads).ConfigureAwait(false);
+        var limits = await Task.WhenAll(limitReads).ConfigureAwait(false);
 
-        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        var found = new Dictionary<string, StockLevel>(StringComparer.Ordinal);
         for (var i = 0; i < byPartition.Count; i++)
         {
             var group = byPartition[i].ToList();
@@ -22,23 +24,23 @@ public sealed partial class RedisInventoryStore
             {
                 if (!values[i][j].IsNull)
                 {
-                    found[group[j]] = (long)values[i][j];
+                    found[group[j]] = new StockLevel(group[j], (long)values[i][j], limits[i][j].IsNull ? null : (long)limits[i][j]);
                 }
             }
         }
 
-        return skus.Select(s => found.TryGetValue(s, out var available) ? new StockLevel(s, available) : null).ToList();
+        return skus.Select(s => found.GetValueOrDefault(s)).ToList();
     }
 
-    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)
+    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, long? limitPerCustomer = null, CancellationToken cancellationToken = default)
     {
         var partition = _partitioner.PartitionOf(sku);
         RedisResult[] reply;
         try
         {
             reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.SetStock,
-                [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Marker(partition)],
-                [sku, available, expectedAvailable.HasValue ? expectedAvailable.Value : ""]).ConfigureAwait(false))!;
+                [_keys.Stock(partition), _keys.Sequences(partition), _keys.Journal(partition), _keys.Marker(partition), _keys.Limits(partition)],
+                [sku, available, expectedAvailable.HasValue ? expectedAvailable.Value : "", limitPerCustomer.HasValue ? limitPerCustomer.Value : ""]).ConfigureAwait(false))!;
         }
         catch (Exception e) when (Refusals.NoteIfRefused(e))
         {
@@ -53,7 +55,8 @@ public sealed partial class RedisInventoryStore
         NoteJournalId(partition, reply, 2);
         await EnsureReplicatedAsync([partition]).ConfigureAwait(false);
         var level = long.Parse((string)reply[1]!, CultureInfo.InvariantCulture);
-        return new StockChange((string)reply[0]! == "applied" ? StockChangeStatus.Applied : StockChangeStatus.Rejected, sku, level);
+        var applied = (string)reply[0]! == "applied";
+        return new StockChange(applied ? StockChangeStatus.Applied : StockChangeStatus.Rejected, sku, level, LimitPerCustomer: applied ? limitPerCustomer : null);
     }
 
     public async Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default)

@@ -306,7 +306,8 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                 var returned = (view.Returned ?? []).Where(l => _partitioner.PartitionOf(l.Sku) == partition);
                 restores.Add(Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, view.OrderId)],
                 [
-                    "deducted", Order.FingerprintOf(here.Select(l => new OrderLine(l.Sku, l.Quantity))), EncodeResults(here), "", _options.TtlSeconds, Order.Encode(returned),
+                    "deducted", Order.FingerprintOf(here.Select(l => new OrderLine(l.Sku, l.Quantity)), view.CustomerId), EncodeResults(here), "", _options.TtlSeconds,
+                    Order.Encode(returned), view.CustomerId ?? "",
                 ]));
             }
         }
@@ -321,7 +322,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         await Task.WhenAll(restores).ConfigureAwait(false);
         var args = new RedisValue[8 + SeenFilter.Hashes];
         args[0] = cancelled ? "cancelled" : "deducted";
-        args[1] = Order.FingerprintOf(view.Lines);
+        args[1] = Order.FingerprintOf(view.Lines, view.CustomerId);
         args[2] = Order.Encode(view.Lines);
         args[3] = string.Join(' ', partitions);
         args[4] = EncodeResults(results);
@@ -385,6 +386,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         {
             SlotStatus.Deducted => new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, slot.Lines, slot.Replayed),
             SlotStatus.Insufficient => new DeductionOutcome(order.OrderId, DeductionStatus.Insufficient, [], Short: slot.Short),
+            SlotStatus.LimitExceeded => new DeductionOutcome(order.OrderId, DeductionStatus.LimitExceeded, [], OverLimit: slot.OverLimit),
             SlotStatus.UnknownSku => new DeductionOutcome(order.OrderId, DeductionStatus.UnknownSku, [], UnknownSkus: slot.UnknownSkus),
             SlotStatus.Conflict => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Conflict),
             SlotStatus.Cancelled => DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled),
@@ -464,18 +466,20 @@ public sealed partial class RedisInventoryStore : IInventoryStore
 
     private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, long epoch)
     {
-        var args = new RedisValue[6 + (2 * lines.Count)];
+        var args = new RedisValue[7 + (2 * lines.Count)];
         args[0] = order.OrderId;
         args[1] = epoch;
         args[2] = Deadline();
         args[3] = _options.TtlSeconds;
-        args[4] = ReferenceEquals(lines, order.Lines) ? order.Fingerprint : Order.FingerprintOf(lines);
+        args[4] = ReferenceEquals(lines, order.Lines) ? order.Fingerprint : Order.FingerprintOf(lines, order.CustomerId);
         args[5] = _options.JournalLimit;
         for (var i = 0; i < lines.Count; i++)
         {
             args[6 + (2 * i)] = lines[i].Sku;
             args[7 + (2 * i)] = lines[i].Quantity;
         }
+
+        args[^1] = order.CustomerId ?? "";
 
         return db.ScriptEvaluateAsync(RedisScripts.Deduct, _keys.PartitionKeys(partition, order.OrderId), args);
     }
@@ -502,10 +506,11 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
     }
 
-    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, long epoch, string fromLedger = "", bool askIfAbsent = false)
+    /// <param name="customerId">The customer of <paramref name="fromLedger"/>'s lines, whose allowance they give back.</param>
+    private async Task<RedisResult[]> RevertAsync(string orderId, int partition, string kind, long epoch, string fromLedger = "", bool askIfAbsent = false, string? customerId = null)
     {
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.Revert, _keys.PartitionKeys(partition, orderId),
-            [orderId, _options.TtlSeconds, kind, epoch, fromLedger, askIfAbsent ? "ask" : ""]).ConfigureAwait(false))!;
+            [orderId, _options.TtlSeconds, kind, epoch, fromLedger, askIfAbsent ? "ask" : "", customerId ?? ""]).ConfigureAwait(false))!;
         if ((string?)reply[0] == "lost")
         {
             throw new PartitionLostException(partition);

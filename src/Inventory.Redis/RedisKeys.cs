@@ -19,6 +19,12 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisKey Journal(int partition) => For(partition).Journal;
 
+    /// <summary>SKU → limitPerCustomer of the partition's SKUs that have one.</summary>
+    public RedisKey Limits(int partition) => For(partition).Limits;
+
+    /// <summary>SKU → units a customer has taken; deduct.lua and friends derive the same name from the stock key's tag.</summary>
+    public RedisKey CustomerTaken(int partition, string customerId) => Tag(partition) + ":cu:" + customerId;
+
     /// <summary>What one partition decided for an order: deducted, fenced or cancelled, at an epoch.</summary>
     public RedisKey Record(int partition, string orderId) => Tag(partition) + ":o:" + orderId;
 
@@ -66,6 +72,7 @@ internal sealed class RedisKeys(string prefix)
         public readonly string Stock = tag + ":stock";
         public readonly string Sequences = tag + ":seq";
         public readonly string Journal = tag + ":journal";
+        public readonly string Limits = tag + ":lim";
         public readonly string Seen = tag + ":seen";
         public readonly string Pending = tag + ":pending";
         public readonly string Marker = tag + ":marker";

@@ -70,30 +70,39 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
 
     public Task MarkAsync(int partition) => Db.StringSetAsync(_keys.Marker(partition), Guid.NewGuid().ToString("N"));
 
-    public async Task<long> RestoreStockAsync(int partition, IReadOnlyList<(string Sku, long Available, long Sequence)> rows)
+    public async Task<long> RestoreStockAsync(int partition, IReadOnlyList<(string Sku, long Available, long Sequence, long? LimitPerCustomer)> rows)
     {
         long restored = 0;
         foreach (var chunk in rows.Chunk(300))
         {
-            var args = chunk.SelectMany(r => new RedisValue[] { r.Sku, r.Available, r.Sequence }).ToArray();
-            restored += (long)await Db.ScriptEvaluateAsync(RedisScripts.RestoreStock, [_keys.Stock(partition), _keys.Sequences(partition)], args).ConfigureAwait(false);
+            var args = chunk.SelectMany(r => new RedisValue[] { r.Sku, r.Available, r.Sequence, r.LimitPerCustomer.HasValue ? r.LimitPerCustomer.Value : "" }).ToArray();
+            restored += (long)await Db.ScriptEvaluateAsync(RedisScripts.RestoreStock, [_keys.Stock(partition), _keys.Sequences(partition), _keys.Limits(partition)], args).ConfigureAwait(false);
         }
 
         return restored;
     }
 
+    /// <summary>
+    /// Rebuild: each customer's units per SKU of a lost partition, as SQL's ledger sums them. Written whole (zeros
+    /// too, so a counter that survived stale is reset); the partition sells no unit until its marker is back.
+    /// </summary>
+    public Task RestoreCustomerTakenAsync(int partition, string customerId, IReadOnlyList<(string Sku, long Taken)> taken) =>
+        Db.HashSetAsync(_keys.CustomerTaken(partition, customerId), taken.Select(t => new HashEntry(t.Sku, t.Taken)).ToArray());
+
     /// <param name="lines">The order's lines in this partition with the stock right after each was deducted.</param>
     /// <param name="restocked">For a cancelled order, the lines with the stock right after each was restocked.</param>
     /// <param name="returned">Units of each SKU that returns restocked since the deduction.</param>
-    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked, IReadOnlyList<OrderLine>? returned = null) =>
+    /// <param name="customerId">The order's customer, whose allowance a later cancel or return gives back.</param>
+    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked, IReadOnlyList<OrderLine>? returned = null, string? customerId = null) =>
         Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, orderId)],
         [
             cancelled ? "cancelled" : "deducted",
-            Order.FingerprintOf(lines.Select(l => l.Line)),
+            Order.FingerprintOf(lines.Select(l => l.Line), customerId),
             string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
             string.Join(',', restocked.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
             options.TtlSeconds,
             Order.Encode(returned ?? []),
+            customerId ?? "",
         ]);
 
     /// <summary>Puts back the claim of an order SQL holds (restored: replays and cancels read the ledger's results).</summary>

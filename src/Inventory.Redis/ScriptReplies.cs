@@ -8,6 +8,8 @@ internal enum SlotStatus
 {
     Deducted,
     Insufficient,
+    /// <summary>A line would take the customer past the SKU's limitPerCustomer; nothing was written.</summary>
+    LimitExceeded,
     UnknownSku,
     Conflict,
     Cancelled,
@@ -32,7 +34,8 @@ internal sealed record SlotReply(
     IReadOnlyList<string>? UnknownSkus = null,
     string? StreamId = null,
     string? Cause = null,
-    RedisRefusal? Refusal = null)
+    RedisRefusal? Refusal = null,
+    IReadOnlyList<OverLimitLine>? OverLimit = null)
 {
     public static readonly SlotReply Unknown = new(SlotStatus.Unknown, []);
 
@@ -54,6 +57,14 @@ internal sealed record SlotReply(
                 }
 
                 return new SlotReply(SlotStatus.Insufficient, [], Short: shortLines);
+            case "limit_exceeded":
+                var over = new List<OverLimitLine>();
+                for (var i = 1; i + 3 < reply.Length; i += 4)
+                {
+                    over.Add(new OverLimitLine((string)reply[i]!, Long(reply[i + 1]), Long(reply[i + 2]), Long(reply[i + 3])));
+                }
+
+                return new SlotReply(SlotStatus.LimitExceeded, [], OverLimit: over);
             case "unknown":
                 return new SlotReply(SlotStatus.UnknownSku, [], UnknownSkus: reply.Skip(1).Select(r => (string)r!).ToList());
             case "conflict":

@@ -36,7 +36,7 @@ internal static class RouteDocumentation
     private static readonly Answer DependencyDown = Problem(503, "A dependency (Redis or SQL) did not answer in time (dependency names it), or Redis refused outright (cause, with Retry-After); retry.", "Retry-After");
     private static readonly Answer NoEngine = Problem(503, "SQL is not configured (Inventory:Sql:Provider = none) or did not answer in time.");
 
-    private static readonly JsonNode DeductionExample = new JsonObject { ["orderId"] = "A100", ["lines"] = new JsonArray(new JsonObject { ["sku"] = "iphone-15", ["quantity"] = 2 }) };
+    private static readonly JsonNode DeductionExample = new JsonObject { ["orderId"] = "A100", ["customerId"] = "C42", ["lines"] = new JsonArray(new JsonObject { ["sku"] = "iphone-15", ["quantity"] = 2 }) };
 
     private static readonly Dictionary<string, Doc> Docs = new()
     {
@@ -44,7 +44,7 @@ internal static class RouteDocumentation
             Json(200, typeof(DeductionBody), "Deducted. A repeat with the same id and lines answers the original body with Idempotent-Replayed: true.", "Idempotent-Replayed"),
             Invalid("The body is invalid; errors names each field at fault (e.g. lines[2].quantity)."),
             Problem(404, "A SKU was never stocked (skus lists them); nothing was deducted."),
-            new(409, "Nothing deducted: a line is short (status insufficient, with the short lines; not remembered) or the id was cancelled first (status cancelled).", typeof(DeductionConflictBody)),
+            new(409, "Nothing deducted: a line is short (status insufficient, with the short lines; not remembered), a line would take the customer past the SKU's limitPerCustomer (status limit_exceeded, with limit, alreadyTaken and requested per line over; not remembered), or the id was cancelled first (status cancelled).", typeof(DeductionConflictBody)),
             BodyTooLarge, NotJson,
             Problem(422, "The order id was already used with other lines."),
             Problem(429, "Too many requests for a SKU (hot-SKU limiter); retry after Retry-After seconds.", "Retry-After"),
@@ -87,8 +87,9 @@ internal static class RouteDocumentation
             Json(200, typeof(StockListBody), "Known SKUs with their stock; SKUs never stocked in unknown."),
             Invalid("skus is empty, lists more than 100 SKUs, or holds an invalid id."),
             DependencyDown),
-        ["SetStock"] = new("Set absolute stock, optionally compare-and-set (admin)", typeof(SetStockRequestBody), new JsonObject { ["available"] = 100, ["expectedAvailable"] = 90 },
-            Json(200, typeof(StockBody), "The stock as set."),
+        ["SetStock"] = new("Set absolute stock and the per-customer limit, optionally compare-and-set (admin)", typeof(SetStockRequestBody),
+            new JsonObject { ["available"] = 100, ["expectedAvailable"] = 90, ["limitPerCustomer"] = 2 },
+            Json(200, typeof(StockBody), "The stock as set (limitPerCustomer absent: no limit)."),
             Invalid("The SKU or the body is invalid; errors names the field."),
             Problem(409, "expectedAvailable did not match; sku and available give the current stock."),
             BodyTooLarge, NotJson, Rebuilding),
@@ -173,7 +174,7 @@ internal static class RouteDocumentation
         string[]? statuses = context.JsonTypeInfo.Type.Name switch
         {
             nameof(DeductionBody) => ["deducted", "cancelled"],
-            nameof(DeductionConflictBody) => ["insufficient", "cancelled"],
+            nameof(DeductionConflictBody) => ["insufficient", "limit_exceeded", "cancelled"],
             nameof(OutcomeBody) => ["cancelled", "unknown"],
             nameof(ReturnConflictBody) => ["exceeds", "cancelled"],
             nameof(ReturnStatusBody) => ["cancelled", "unknown"],
@@ -196,7 +197,7 @@ internal static class RouteDocumentation
             && schema.Properties?.TryGetValue("lines", out var lines) == true && lines is OpenApiSchema linesSchema)
         {
             linesSchema.Description = context.JsonTypeInfo.Type == typeof(DeductionConflictBody)
-                ? "With status insufficient: the short lines. Absent with status cancelled."
+                ? "With status insufficient: the short lines (requested, available). With status limit_exceeded: the lines over the customer's limit (limit, alreadyTaken, requested). Absent with status cancelled."
                 : "With status exceeds: the lines asking more than is left to return. Absent with status cancelled.";
         }
 
@@ -419,9 +420,10 @@ internal sealed class UnavailableProblem
 }
 
 /// <summary>
-/// Documentation only: a deduction's 409, either InsufficientBody (status insufficient, with lines) or OutcomeBody
-/// (status cancelled, no lines), as one schema. Not a oneOf of the two: client generators (Kiota) cannot make an
-/// error type of a union, so a generated client would see a bare 409 without its body.
+/// Documentation only: a deduction's 409, either InsufficientBody (status insufficient, with lines),
+/// LimitExceededBody (status limit_exceeded, with lines) or OutcomeBody (status cancelled, no lines), as one schema.
+/// Not a oneOf: client generators (Kiota) cannot make an error type of a union, so a generated client would see a
+/// bare 409 without its body.
 /// </summary>
 internal sealed class DeductionConflictBody
 {
@@ -429,7 +431,24 @@ internal sealed class DeductionConflictBody
 
     public required string Status { get; init; }
 
-    public IReadOnlyList<ShortLineBody> Lines { get; init; } = [];
+    public IReadOnlyList<DeductionConflictLine> Lines { get; init; } = [];
+}
+
+/// <summary>Documentation only: a line of a deduction's 409, short (available) or over the customer's limit (limit, alreadyTaken).</summary>
+internal sealed class DeductionConflictLine
+{
+    public required string Sku { get; init; }
+
+    public required long Requested { get; init; }
+
+    /// <summary>With status insufficient: units available.</summary>
+    public long? Available { get; init; }
+
+    /// <summary>With status limit_exceeded: the SKU's limitPerCustomer.</summary>
+    public long? Limit { get; init; }
+
+    /// <summary>With status limit_exceeded: the customer's units of the SKU so far.</summary>
+    public long? AlreadyTaken { get; init; }
 }
 
 /// <summary>

@@ -117,6 +117,13 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
         return rows.ToDictionary(r => r.Partition, r => r.Rows);
     }
 
+    public async Task<IReadOnlyList<CustomerTakenRow>> GetCustomerTakenAsync(int partition, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<CustomerTakenRow>(new CommandDefinition(
+            Sql.Get(Statements.LedgerCustomerTotals), new { partition }, commandTimeout: StreamTimeoutSeconds, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     /// <summary>A streamed read lasts as long as its consumer takes; the ordinary command timeout would cut it off.</summary>
     private const int StreamTimeoutSeconds = 0;
 }

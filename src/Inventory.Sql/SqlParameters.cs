@@ -29,6 +29,8 @@ internal static class SqlParameters
         available_after = e.AvailableAfter,
         reason = e.Reason,
         journal_ms = e.TimestampMs,
+        customer_id = e.CustomerId,
+        limit_per_customer = e.LimitPerCustomer,
     }));
 
     public static int Milliseconds(TimeSpan span) => (int)Math.Clamp(span.TotalMilliseconds, 0, int.MaxValue);

@@ -76,6 +76,41 @@ public class LedgerContractTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Customer_ids_and_limits_reach_the_ledger_the_newest_set_gives_the_stock_its_limit_and_customers_sum_per_sku(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(3);
+        var set = journal.Set("lim-a", 10) with { LimitPerCustomer = 2 };
+        var deduct = journal.Deduct("o1", "lim-a", 2) with { CustomerId = "c1" };
+        var other = journal.Deduct("o2", "lim-a", 1) with { CustomerId = "c2" };
+        var anonymous = journal.Deduct("o3", "lim-a", 1);
+        await InsertAsync(db, [set, deduct, other, anonymous]);
+        await ApplyAsync(db, ["lim-a"]);
+
+        var rows = await db.Ledger.FindByReferenceAsync("o1");
+        Assert.Equal("c1", Assert.Single(rows).CustomerId);
+        Assert.Null(Assert.Single(await db.Ledger.FindByReferenceAsync("o3")).CustomerId);
+        Assert.Equal(2, Assert.Single(await db.Ledger.GetStockAsync(["lim-a"])).LimitPerCustomer);
+        Assert.Equal("c1", (await db.Ledger.GetOrderLinesAsync("o1")).Single().CustomerId);
+
+        // A later batch without a set keeps the limit; a set without a limit clears it; the page carries it for a rebuild.
+        var cancel = journal.Cancel("o1", "lim-a", 2) with { CustomerId = "c1" };
+        await InsertAsync(db, [cancel]);
+        await ApplyAsync(db, ["lim-a"]);
+        Assert.Equal(2, Assert.Single(await db.Ledger.GetStockPageAsync("", 10)).LimitPerCustomer);
+        var clear = journal.Set("lim-a", 10);
+        await InsertAsync(db, [clear]);
+        await ApplyAsync(db, ["lim-a"]);
+        Assert.Null(Assert.Single(await db.Ledger.GetStockPageAsync("", 10)).LimitPerCustomer);
+
+        var taken = await db.Ledger.GetCustomerTakenAsync(set.Partition);
+        Assert.Equal([("c1", "lim-a", 0L), ("c2", "lim-a", 1L)], taken.Select(t => (t.CustomerId, t.Sku, t.Taken)));
+        Assert.Empty(await db.Ledger.GetCustomerTakenAsync((set.Partition + 1) % 3));
+        Assert.Equal(2, (await db.Ledger.GetSkuHistoryAsync("lim-a", 10)).Single(r => r.Seq == set.Sequence).LimitPerCustomer);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task The_ledger_refuses_updates_and_deletes(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -206,6 +206,8 @@ public sealed partial class RedisRecovery(
             await DrainAsync(mine, cancellationToken).ConfigureAwait(false);
             progress.Phase("stock");
             await RestoreStockAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
+            progress.Phase("customer limits");
+            await RestoreCustomerTakenAsync(mine, cancellationToken).ConfigureAwait(false);
             progress.Phase("seen filters");
             var filters = await BuildSeenFiltersAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
             foreach (var partition in mine)
@@ -296,13 +298,27 @@ public sealed partial class RedisRecovery(
         {
             var rows = await ledger!.GetStockPageAsync(after, page, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(rows.GroupBy(r => partitioner.PartitionOf(r.Sku)).Where(g => lost.Contains(g.Key))
-                .Select(g => guard.RestoreStockAsync(g.Key, g.Select(r => (r.Sku, r.Available, r.LastSeq)).ToList()))).ConfigureAwait(false);
+                .Select(g => guard.RestoreStockAsync(g.Key, g.Select(r => (r.Sku, r.Available, r.LastSeq, r.LimitPerCustomer)).ToList()))).ConfigureAwait(false);
             if (rows.Count < page)
             {
                 return;
             }
 
             after = rows[^1].Sku;
+        }
+    }
+
+    /// <summary>
+    /// Each customer's units per SKU of the lost partitions, summed by SQL over the whole ledger (limits count for
+    /// ever, not for the idempotency TTL), so deduct.lua checks limits against them once the partition sells again.
+    /// </summary>
+    private async Task RestoreCustomerTakenAsync(List<int> lost, CancellationToken cancellationToken)
+    {
+        foreach (var partition in lost)
+        {
+            var rows = await ledger!.GetCustomerTakenAsync(partition, cancellationToken).ConfigureAwait(false);
+            await Task.WhenAll(rows.GroupBy(r => r.CustomerId, StringComparer.Ordinal)
+                .Select(g => guard.RestoreCustomerTakenAsync(partition, g.Key, g.Select(r => (r.Sku, r.Taken)).ToList()))).ConfigureAwait(false);
         }
     }
 
@@ -378,7 +394,7 @@ public sealed partial class RedisRecovery(
                 return false;
             }
 
-            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned));
+            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned, record.CustomerId));
             return true;
         }
     }
@@ -386,8 +402,9 @@ public sealed partial class RedisRecovery(
     /// <param name="Restocked">Every line's deduction was restocked after it (the record says cancelled).</param>
     /// <param name="Restocks">For a cancelled record, what the cancel restocked: each deduction less what returns had restocked before it.</param>
     /// <param name="Returned">Units of each SKU that returns restocked since its deduction (the record's <c>ret</c> totals).</param>
+    /// <param name="CustomerId">The customer the standing deductions named, whose allowance a cancel or return gives back.</param>
     internal sealed record LedgerRecord(bool Restocked, IReadOnlyList<(OrderLine Line, long After)> Lines, IReadOnlyList<(OrderLine Line, long After)> Restocks,
-        IReadOnlyList<OrderLine> Returned);
+        IReadOnlyList<OrderLine> Returned, string? CustomerId = null);
 
     /// <summary>
     /// What one partition's record of an order must say, from the order's rows there: per SKU the latest row decides
@@ -405,7 +422,7 @@ public sealed partial class RedisRecovery(
                 var restock = g.LastOrDefault(r => r.Kind == ChangeKinds.Cancel && r.Seq > deduct.Seq);
                 // What returns restocked since: a restored record must say so, or a cancel or return would restock it again.
                 var returned = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
-                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned);
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned, deduct.CustomerId);
             }).ToList();
         if (lines.Count == 0)
         {
@@ -415,7 +432,8 @@ public sealed partial class RedisRecovery(
         var restocked = lines.All(l => l.RestockAfter is not null);
         return new LedgerRecord(restocked, lines.Select(l => (l.Line, l.After)).ToList(),
             restocked ? lines.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
-            lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList());
+            lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList(),
+            lines.Select(l => l.CustomerId).FirstOrDefault(c => c is not null));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL ({LedgerRows} ledger rows); intact partitions keep selling")]

@@ -6,7 +6,7 @@ namespace Inventory.Api.Http;
 /// <summary>
 /// The deduction route's fast path: a <see cref="Utf8JsonReader"/> straight from the body bytes into the request,
 /// without a <see cref="JsonDocument"/>. It accepts only a body <see cref="RequestParser"/> would accept as it stands
-/// (exactly orderId and lines, each once; lines of exactly sku and quantity; valid identifiers without escapes;
+/// (orderId and lines, each once, and optionally a customerId string; lines of exactly sku and quantity; valid identifiers without escapes;
 /// quantities in range, also summed per SKU) and yields the same request. Anything else, valid or not, returns null
 /// and goes to the document parser, which names every field at fault: error bodies come from one place only.
 /// </summary>
@@ -34,6 +34,7 @@ internal static class DeductionJson
         }
 
         string? orderId = null;
+        string? customerId = null;
         List<OrderLine>? lines = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -42,6 +43,15 @@ internal static class DeductionJson
             {
                 orderId = reader.Read() ? Identifier(ref reader) : null;
                 if (orderId is null)
+                {
+                    return null;
+                }
+            }
+            else if (reader.ValueTextEquals("customerId"u8) && customerId is null)
+            {
+                // null (allowed: no customer) and anything invalid go to the document parser
+                customerId = reader.Read() ? Identifier(ref reader) : null;
+                if (customerId is null)
                 {
                     return null;
                 }
@@ -66,7 +76,7 @@ internal static class DeductionJson
             return null;
         }
 
-        return new DeductionRequest(orderId, lines);
+        return new DeductionRequest(orderId, lines, customerId);
     }
 
     private static List<OrderLine>? Lines(ref Utf8JsonReader reader)

@@ -14,6 +14,8 @@ internal static class DeductionResults
         DeductionStatus.Deducted => (200, new DeductionBody(outcome.OrderId, "deducted", BodyMapping.Lines(outcome.Lines))),
         DeductionStatus.Insufficient => (409, new InsufficientBody(outcome.OrderId, "insufficient",
             (outcome.Short ?? []).Select(s => new ShortLineBody(s.Sku, s.Requested, s.Available)).ToList())),
+        DeductionStatus.LimitExceeded => (409, new LimitExceededBody(outcome.OrderId, "limit_exceeded",
+            (outcome.OverLimit ?? []).Select(l => new LimitLineBody(l.Sku, l.Limit, l.AlreadyTaken, l.Requested)).ToList())),
         DeductionStatus.Cancelled => (409, new OutcomeBody(outcome.OrderId, "cancelled")),
         DeductionStatus.UnknownSku => (404, ProblemBody(404, "Unknown SKU", $"Never stocked: {string.Join(", ", outcome.UnknownSkus ?? [])}.",
             new Dictionary<string, object?> { ["orderId"] = outcome.OrderId, ["skus"] = outcome.UnknownSkus })),

@@ -181,7 +181,7 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
         }
 
         var levels = await inventory.GetStockAsync([sku], request.HttpContext.RequestAborted);
-        return levels[0] is { } level ? Json(200, new StockBody(level.Sku, level.Available)) : UnknownSku(sku);
+        return levels[0] is { } level ? Json(200, new StockBody(level.Sku, level.Available, level.LimitPerCustomer)) : UnknownSku(sku);
     }
 
     public async Task<IResult> ListStockAsync(HttpRequest request)
@@ -199,7 +199,7 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
         }
 
         var levels = await inventory.GetStockAsync(skus, request.HttpContext.RequestAborted);
-        var items = levels.OfType<StockLevel>().Select(l => new StockBody(l.Sku, l.Available)).ToList();
+        var items = levels.OfType<StockLevel>().Select(l => new StockBody(l.Sku, l.Available, l.LimitPerCustomer)).ToList();
         var unknown = skus.Where((_, i) => levels[i] is null).ToList();
         return Json(200, new StockListBody(items, unknown));
     }
@@ -209,19 +209,20 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
         var parser = new RequestParser();
         var available = parser.Integer(body, "available", 0, Limits.MaxStock);
         var expected = parser.Integer(body, "expectedAvailable", 0, Limits.MaxStock, required: false);
+        var limit = parser.Integer(body, "limitPerCustomer", 1, Limits.MaxStock, required: false);
         if (!parser.IsValid)
         {
             return Problems.Invalid(parser.Errors);
         }
 
-        var change = await inventory.SetStockAsync(sku, available!.Value, expected, request.HttpContext.RequestAborted);
+        var change = await inventory.SetStockAsync(sku, available!.Value, expected, limit, request.HttpContext.RequestAborted);
         if (change.Status == StockChangeStatus.Unavailable)
         {
             return Rebuilding(sku);
         }
 
         return change.Status == StockChangeStatus.Applied
-            ? Json(200, new StockBody(sku, change.Available))
+            ? Json(200, new StockBody(sku, change.Available, change.LimitPerCustomer))
             : Problems.Status(409, "Stock changed meanwhile", $"expectedAvailable did not match: '{sku}' has {change.Available}.",
                 new Dictionary<string, object?> { ["sku"] = sku, ["available"] = change.Available });
     });

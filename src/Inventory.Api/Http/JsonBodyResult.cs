@@ -56,6 +56,7 @@ internal sealed class JsonBodyResult(int status, object body, string contentType
 [JsonSerializable(typeof(DeductionBody))]
 [JsonSerializable(typeof(OutcomeBody))]
 [JsonSerializable(typeof(InsufficientBody))]
+[JsonSerializable(typeof(LimitExceededBody))]
 [JsonSerializable(typeof(StockBody))]
 [JsonSerializable(typeof(OrderBody))]
 internal sealed partial class ResponseJson : JsonSerializerContext;

@@ -100,8 +100,13 @@ internal sealed class RequestParser(string prefix = "")
     {
         var orderId = Identifier(body, "orderId");
         var lines = Lines(body);
-        return IsValid ? new DeductionRequest(orderId!, lines) : null;
+        var customerId = OptionalIdentifier(body, "customerId");
+        return IsValid ? new DeductionRequest(orderId!, lines, customerId) : null;
     }
+
+    /// <summary>An identifier that may be absent or null (then null), validated like every other id when present.</summary>
+    public string? OptionalIdentifier(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? Identifier(body, name) : null;
 
     /// <summary>A return's body; the order id comes from the path.</summary>
     public ReturnRequest? Return(JsonElement body, string orderId)

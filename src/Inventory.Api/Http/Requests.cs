@@ -5,11 +5,13 @@ namespace Inventory.Api.Http;
 
 public sealed record DeductionLineRequest(string Sku, long Quantity);
 
-public sealed record DeductionRequestBody(string OrderId, IReadOnlyList<DeductionLineRequest> Lines);
+/// <param name="CustomerId">Optional: the customer whose per-customer limits apply (part of the order's identity).</param>
+public sealed record DeductionRequestBody(string OrderId, IReadOnlyList<DeductionLineRequest> Lines, string? CustomerId = null);
 
 public sealed record DeductionBatchRequestBody(IReadOnlyList<DeductionRequestBody> Deductions);
 
-public sealed record SetStockRequestBody(long Available, long? ExpectedAvailable);
+/// <param name="LimitPerCustomer">Units one customer may take in all (at least 1); absent or null: no limit (a set replaces it).</param>
+public sealed record SetStockRequestBody(long Available, long? ExpectedAvailable, long? LimitPerCustomer = null);
 
 public sealed record AdjustmentRequestBody(string AdjustmentId, long Delta, string? Reason);
 

@@ -16,6 +16,12 @@ public sealed record OutcomeBody(string OrderId, string Status);
 
 public sealed record InsufficientBody(string OrderId, string Status, IReadOnlyList<ShortLineBody> Lines);
 
+/// <param name="AlreadyTaken">The customer's units of the SKU so far (deducted and held, less cancelled and returned).</param>
+public sealed record LimitLineBody(string Sku, long Limit, long AlreadyTaken, long Requested);
+
+/// <summary>409 limit_exceeded: the lines that would take the customer past their SKU's limitPerCustomer; nothing was deducted.</summary>
+public sealed record LimitExceededBody(string OrderId, string Status, IReadOnlyList<LimitLineBody> Lines);
+
 public sealed record ReturnBody(string OrderId, string ReturnId, IReadOnlyList<DeductedLine> Lines);
 
 public sealed record ExceedingLineBody(string Sku, long Requested, long Returnable);
@@ -31,7 +37,11 @@ public sealed record OrderLineBody(string Sku, long Quantity);
 /// came from Redis, which stays the authority on the order's state).</param>
 public sealed record OrderBody(string OrderId, string Status, IReadOnlyList<OrderLineBody> Lines, bool? Persisted);
 
-public sealed record StockBody(string Sku, long Available);
+/// <param name="LimitPerCustomer">Units one customer may take of the SKU in all; absent when there is no limit.</param>
+public sealed record StockBody(
+    string Sku,
+    long Available,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? LimitPerCustomer = null);
 
 public sealed record StockListBody(IReadOnlyList<StockBody> Items, IReadOnlyList<string> Unknown);
 

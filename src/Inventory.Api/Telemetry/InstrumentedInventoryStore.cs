@@ -59,9 +59,9 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         TimeAsync("get_stock", () => inner.GetStockAsync(skus, cancellationToken));
 
-    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)
+    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, long? limitPerCustomer = null, CancellationToken cancellationToken = default)
     {
-        var change = await TimeAsync("set_stock", () => inner.SetStockAsync(sku, available, expectedAvailable, cancellationToken)).ConfigureAwait(false);
+        var change = await TimeAsync("set_stock", () => inner.SetStockAsync(sku, available, expectedAvailable, limitPerCustomer, cancellationToken)).ConfigureAwait(false);
         LogStockSet(logger, change.Sku, change.Status, change.Available);
         return change;
     }

@@ -22,7 +22,8 @@ public interface IInventoryStore : IHealthContributor
 
     Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default);
 
-    Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default);
+    /// <param name="limitPerCustomer">The SKU's per-customer limit from now on; null removes it.</param>
+    Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, long? limitPerCustomer = null, CancellationToken cancellationToken = default);
 
     Task<StockChange> AdjustAsync(string sku, string adjustmentId, long delta, string reason, CancellationToken cancellationToken = default);
 

@@ -116,12 +116,13 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         store.GetStockAsync(skus, cancellationToken);
 
-    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)
+    /// <param name="limitPerCustomer">Null: no limit (a set always states the whole configuration).</param>
+    public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, long? limitPerCustomer = null, CancellationToken cancellationToken = default)
     {
         using var activity = InventoryTelemetry.StartStockChange("inventory.stock.set", sku);
         try
         {
-            return InventoryTelemetry.StockChanged(activity, await store.SetStockAsync(sku, available, expectedAvailable, cancellationToken).ConfigureAwait(false));
+            return InventoryTelemetry.StockChanged(activity, await store.SetStockAsync(sku, available, expectedAvailable, limitPerCustomer, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (InventoryTelemetry.Failed(activity, e))
         {

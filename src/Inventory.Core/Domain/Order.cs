@@ -2,13 +2,15 @@ namespace Inventory.Domain;
 
 /// <summary>
 /// An order with its lines summed per SKU (first appearance keeps its place), split by Redis partition.
-/// The fingerprint is order-insensitive, so the same lines in another order are the same request.
+/// The fingerprint is order-insensitive, so the same lines in another order are the same request; it carries the
+/// customer, so the same lines for another customer are another request.
 /// </summary>
 public sealed class Order
 {
-    private Order(string orderId, IReadOnlyList<OrderLine> lines, string fingerprint, string encodedLines, int[] partitions)
+    private Order(string orderId, IReadOnlyList<OrderLine> lines, string fingerprint, string encodedLines, int[] partitions, string? customerId)
     {
         OrderId = orderId;
+        CustomerId = customerId;
         Lines = lines;
         Fingerprint = fingerprint;
         EncodedLines = encodedLines;
@@ -16,6 +18,9 @@ public sealed class Order
     }
 
     public string OrderId { get; }
+
+    /// <summary>Whose per-customer limits apply; null for none.</summary>
+    public string? CustomerId { get; }
 
     /// <summary>Distinct SKUs with summed quantities, in order of first appearance.</summary>
     public IReadOnlyList<OrderLine> Lines { get; }
@@ -36,7 +41,7 @@ public sealed class Order
         {
             // The usual order (one SKU): its encoding is its fingerprint, and there is nothing to sum or sort.
             var encoded = Encode(only);
-            return new Order(request.OrderId, [only], encoded, encoded, [partitioner.PartitionOf(only.Sku)]);
+            return new Order(request.OrderId, [only], WithCustomer(encoded, request.CustomerId), encoded, [partitioner.PartitionOf(only.Sku)], request.CustomerId);
         }
 
         var summed = new List<OrderLine>(request.Lines.Count);
@@ -55,7 +60,7 @@ public sealed class Order
         }
 
         var partitions = summed.Select(l => partitioner.PartitionOf(l.Sku)).Distinct().Order().ToArray();
-        return new Order(request.OrderId, summed, FingerprintOf(summed), Encode(summed), partitions);
+        return new Order(request.OrderId, summed, FingerprintOf(summed, request.CustomerId), Encode(summed), partitions, request.CustomerId);
     }
 
     public IReadOnlyList<OrderLine> LinesIn(int partition, Partitioner partitioner) =>
@@ -84,4 +89,18 @@ public sealed class Order
     /// <summary>Order-insensitive identity of a set of lines: what replays are recognised by.</summary>
     public static string FingerprintOf(IEnumerable<OrderLine> lines) =>
         Encode(lines.OrderBy(l => l.Sku, StringComparer.Ordinal));
+
+    /// <summary>The lines' identity and the customer's: '@' never occurs in an identifier, so the two cannot blur.</summary>
+    public static string FingerprintOf(IEnumerable<OrderLine> lines, string? customerId) =>
+        WithCustomer(FingerprintOf(lines), customerId);
+
+    /// <summary>The customer id a fingerprint carries, or null.</summary>
+    public static string? CustomerOf(string? fingerprint)
+    {
+        var at = fingerprint?.IndexOf('@') ?? -1;
+        return at < 0 ? null : fingerprint![(at + 1)..];
+    }
+
+    private static string WithCustomer(string fingerprint, string? customerId) =>
+        customerId is null ? fingerprint : fingerprint + "@" + customerId;
 }

@@ -4,6 +4,8 @@ public enum DeductionStatus
 {
     Deducted,
     Insufficient,
+    /// <summary>The customer's units of a SKU would exceed its limitPerCustomer; nothing was deducted.</summary>
+    LimitExceeded,
     UnknownSku,
     Cancelled,
     Conflict,
@@ -18,6 +20,9 @@ public sealed record LineResult(string Sku, long Quantity, long Remaining);
 
 public sealed record ShortLine(string Sku, long Requested, long Available);
 
+/// <param name="AlreadyTaken">The customer's units of the SKU so far (deducted and held, less cancelled and returned).</param>
+public sealed record OverLimitLine(string Sku, long Limit, long AlreadyTaken, long Requested);
+
 public sealed record DeductionOutcome(
     string OrderId,
     DeductionStatus Status,
@@ -26,7 +31,8 @@ public sealed record DeductionOutcome(
     IReadOnlyList<ShortLine>? Short = null,
     IReadOnlyList<string>? UnknownSkus = null,
     TimeSpan? RetryAfter = null,
-    string? Cause = null)
+    string? Cause = null,
+    IReadOnlyList<OverLimitLine>? OverLimit = null)
 {
     public static DeductionOutcome Simple(string orderId, DeductionStatus status) => new(orderId, status, []);
 
@@ -61,6 +67,7 @@ public enum OrderState
 
 /// <param name="Deducted">From SQL's ledger: each line with the stock right after it was deducted (the original answer).</param>
 /// <param name="Outstanding">From SQL's ledger: per SKU the units still sold (deducted, less returns, not cancelled), which a cancel restocks where Redis no longer holds the record.</param>
+/// <param name="CustomerId">The order's customer (part of its identity: the same id with another customer is other lines).</param>
 /// <param name="Restocked">From SQL's ledger, for a cancelled order: each line with the stock right after its restock.</param>
 /// <param name="Returned">From SQL's ledger: units of each SKU that returns restocked.</param>
 /// <param name="Returns">From SQL's ledger: each return of the order with its lines, so a retried return id replays.</param>
@@ -73,7 +80,8 @@ public sealed record OrderView(
     IReadOnlyList<LineResult>? Restocked = null,
     IReadOnlyList<OrderLine>? Returned = null,
     IReadOnlyList<ReturnView>? Returns = null,
-    IReadOnlyList<OrderLine>? Outstanding = null);
+    IReadOnlyList<OrderLine>? Outstanding = null,
+    string? CustomerId = null);
 
 /// <summary>A return as SQL's ledger holds it: its lines with the stock right after each restock.</summary>
 public sealed record ReturnView(string ReturnId, IReadOnlyList<LineResult> Lines);
@@ -91,7 +99,8 @@ public enum CancelStatus
 
 public sealed record CancelOutcome(string OrderId, CancelStatus Status, IReadOnlyList<LineResult> Lines, bool Replayed = false, string? Cause = null, TimeSpan? RetryAfter = null);
 
-public sealed record StockLevel(string Sku, long Available);
+/// <param name="LimitPerCustomer">Units of the SKU one customer may take in all (null: no limit).</param>
+public sealed record StockLevel(string Sku, long Available, long? LimitPerCustomer = null);
 
 public enum StockChangeStatus
 {
@@ -105,4 +114,4 @@ public enum StockChangeStatus
     Unavailable,
 }
 
-public sealed record StockChange(StockChangeStatus Status, string Sku, long Available, bool Replayed = false);
+public sealed record StockChange(StockChangeStatus Status, string Sku, long Available, bool Replayed = false, long? LimitPerCustomer = null);

@@ -39,6 +39,12 @@ public interface ILedgerReader
     /// <summary>One journal partition's deduct, cancel and void rows since a time, ordered by order id, then SKU and sequence; streamed.</summary>
     IAsyncEnumerable<LedgerRow> StreamPartitionOrderRowsAsync(int partition, DateTime since, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Per customer and SKU of one journal partition, the units the customer holds by the whole ledger (deductions
+    /// less cancels, voids and returns), zeros included: for rebuilding the per-customer counters.
+    /// </summary>
+    Task<IReadOnlyList<CustomerTakenRow>> GetCustomerTakenAsync(int partition, CancellationToken cancellationToken = default);
+
     /// <summary>Deduct, cancel and void rows per journal partition since a time.</summary>
     Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default);
 }

@@ -22,6 +22,8 @@ public static class ChangeKinds
 /// <param name="StreamId">The Redis stream id, e.g. "1732550000000-0"; increasing within a partition.</param>
 /// <param name="Kind">One of <see cref="ChangeKinds"/>.</param>
 /// <param name="ReferenceId">The order id (deduct, cancel, void), the adjustment id (adjust) or empty (set).</param>
+/// <param name="CustomerId">The order's customer (deduct, cancel, void, return), whose per-customer units the change moved; null for none.</param>
+/// <param name="LimitPerCustomer">A set's limitPerCustomer right after it (null: no limit; always null for other kinds).</param>
 public sealed record JournalEntry(
     int Partition,
     string StreamId,
@@ -32,7 +34,9 @@ public sealed record JournalEntry(
     long Sequence,
     long AvailableAfter,
     long TimestampMs,
-    string? Reason);
+    string? Reason,
+    string? CustomerId = null,
+    long? LimitPerCustomer = null);
 
 /// <summary>Reads and trims the per-partition journals in Redis.</summary>
 public interface IJournal

@@ -12,6 +12,12 @@ public sealed record LedgerRow
     public long Delta { get; init; }
     public long AvailableAfter { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>The order's customer (deduct, cancel, void, return rows of an order that named one).</summary>
+    public string? CustomerId { get; init; }
+
+    /// <summary>A set row's limitPerCustomer right after it (null: no limit).</summary>
+    public long? LimitPerCustomer { get; init; }
     public long TaskId { get; init; }
     public DateTime JournalAt { get; init; }
     public DateTime CreatedAt { get; init; }
@@ -23,7 +29,18 @@ public sealed record StockRow
     public string Sku { get; init; } = "";
     public long Available { get; init; }
     public long LastSeq { get; init; }
+
+    /// <summary>Units one customer may take in all, from the SKU's newest set (null: no limit).</summary>
+    public long? LimitPerCustomer { get; init; }
     public DateTime UpdatedAt { get; init; }
+}
+
+/// <summary>A customer's units of a SKU by the ledger: the negated sum of the deltas of the rows that carry the customer.</summary>
+public sealed record CustomerTakenRow
+{
+    public string CustomerId { get; init; } = "";
+    public string Sku { get; init; } = "";
+    public long Taken { get; init; }
 }
 
 /// <summary>How far SQL holds a partition's journal: every entry up to and including <see cref="PersistedThrough"/>.</summary>
@@ -57,6 +74,9 @@ public sealed record OrderLedgerLine
 
     /// <summary>Units of the latest deduction that returns restocked since.</summary>
     public long Returned { get; init; }
+
+    /// <summary>The customer the latest deduction named, if any.</summary>
+    public string? CustomerId { get; init; }
 }
 
 /// <summary>What a ledger insert did: rows new to the ledger, or, when Redis's history diverged from SQL's, nothing and the clashing keys.</summary>

@@ -33,7 +33,8 @@ public static class OrderLedgerView
             state == OrderState.Cancelled ? standing.Select(l => new LineResult(l.Sku, l.Deducted!.Value - l.Returned, l.LastAfter)).ToList() : null,
             returned.Count > 0 ? returned : null,
             Outstanding: standing.Where(l => l.LastKind != ChangeKinds.Cancel && l.Deducted!.Value > l.Returned)
-                .Select(l => new OrderLine(l.Sku, l.Deducted!.Value - l.Returned)).ToList());
+                .Select(l => new OrderLine(l.Sku, l.Deducted!.Value - l.Returned)).ToList(),
+            CustomerId: standing.Select(l => l.CustomerId).FirstOrDefault(c => c is not null));
     }
 
     /// <summary>An order's returns from its ledger rows, by return id (the first word of a return row's reason).</summary>

@@ -49,6 +49,7 @@ public static class InventoryTelemetry
     public static class Reasons
     {
         public const string Insufficient = "insufficient";
+        public const string LimitExceeded = "limit_exceeded";
         public const string UnknownSku = "unknown_sku";
         public const string Conflict = "conflict";
         public const string Cancelled = "cancelled";
@@ -323,6 +324,7 @@ public static class InventoryTelemetry
     public static string ReasonOf(DeductionStatus status) => status switch
     {
         DeductionStatus.Insufficient => Reasons.Insufficient,
+        DeductionStatus.LimitExceeded => Reasons.LimitExceeded,
         DeductionStatus.UnknownSku => Reasons.UnknownSku,
         DeductionStatus.Conflict => Reasons.Conflict,
         DeductionStatus.Cancelled => Reasons.Cancelled,

@@ -2,8 +2,11 @@
 -- Checks and deducts every line of one order that lives in this partition, or none of them.
 -- Nothing is written unless every line fits, so stock never dips below zero, not even for a moment.
 -- KEYS: stock, seq, journal, record, partition marker
--- ARGV: orderId, epoch, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs
--- Only sent after claim.lua answered 'go' with this epoch (docs/redis-keys.md, rules 1-3).
+-- ARGV: orderId, epoch, deadlineMs, ttlSeconds, linesFingerprint, journalLimit, then sku, quantity pairs, then
+--       customerId ('' = none)
+-- Only sent after claim.lua answered 'go' with this epoch (docs/redis-keys.md, rules 1-3, 12).
+-- The limit and customer keys share the stock key's hash tag (same slot), so they are derived here rather than
+-- passed: one customer argument is all an order adds.
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 
@@ -38,7 +41,7 @@ if redis.call('XLEN', KEYS[3]) >= tonumber(ARGV[6]) then
   return {'backlog'}
 end
 
-local lines = (#ARGV - 6) / 2
+local lines = (#ARGV - 7) / 2
 local available = {}
 local unknown = {'unknown'}
 local short = false
@@ -68,17 +71,45 @@ if short then
   return reply
 end
 
+-- Per-customer limits, checked in the same script as the stock: two orders of one customer cannot both pass.
+local customer = ARGV[#ARGV]
+local taken
+if customer ~= '' then
+  local tag = string.sub(KEYS[1], 1, -7)
+  taken = tag .. ':cu:' .. customer
+  local over = {'limit_exceeded'}
+  for i = 1, lines do
+    local sku = ARGV[5 + 2 * i]
+    local limit = redis.call('HGET', tag .. ':lim', sku)
+    if limit then
+      local already = tonumber(redis.call('HGET', taken, sku) or '0')
+      if already + tonumber(ARGV[6 + 2 * i]) > tonumber(limit) then
+        over[#over + 1] = sku
+        over[#over + 1] = limit
+        over[#over + 1] = tostring(already)
+        over[#over + 1] = ARGV[6 + 2 * i]
+      end
+    end
+  end
+  if #over > 1 then
+    return over
+  end
+end
+
 local result = {}
 local id
 for i = 1, lines do
   local sku = ARGV[5 + 2 * i]
   local quantity = ARGV[6 + 2 * i]
   local left = redis.call('HINCRBY', KEYS[1], sku, '-' .. quantity)
+  if taken then
+    redis.call('HINCRBY', taken, sku, quantity)
+  end
   local seq = redis.call('HINCRBY', KEYS[2], sku, 1)
-  id = redis.call('XADD', KEYS[3], '*', 'k', 'deduct', 'o', ARGV[1], 's', sku, 'd', '-' .. quantity, 'q', seq, 'a', left, 't', now)
+  id = redis.call('XADD', KEYS[3], '*', 'k', 'deduct', 'o', ARGV[1], 's', sku, 'd', '-' .. quantity, 'q', seq, 'a', left, 't', now, 'c', customer)
   result[i] = sku .. ' ' .. quantity .. ' ' .. left
 end
 result = table.concat(result, ',')
-redis.call('HSET', KEYS[4], 'st', 'deducted', 'e', ARGV[2], 'ln', ARGV[5], 'res', result, 't', now)
+redis.call('HSET', KEYS[4], 'st', 'deducted', 'e', ARGV[2], 'ln', ARGV[5], 'res', result, 't', now, 'cu', customer)
 redis.call('EXPIRE', KEYS[4], ARGV[4])
 return {'deducted', result, '0', id}

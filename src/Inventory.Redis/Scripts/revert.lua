@@ -6,15 +6,17 @@
 -- so a return and a cancel of one partition never both restock a unit. A SKU returned in full still gets its cancel
 -- entry (quantity 0), so SQL's ledger shows the order cancelled for every SKU it deducted.
 -- KEYS: stock, seq, journal, record, partition marker
+-- The customer's allowance (docs/redis-keys.md, rule 12) comes back with the units, in this same script.
 -- ARGV: orderId, ttlSeconds, kind ('cancel' | 'void'), epoch (void), lines to restock when the record is gone but
---       SQL's ledger holds the deduction (or ''), 'ask' to answer {'absent'} for a missing record instead of deciding
+--       SQL's ledger holds the deduction (or ''), 'ask' to answer {'absent'} for a missing record instead of deciding,
+--       the customer of those ledger lines (or '')
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if redis.call('EXISTS', KEYS[5]) == 0 then
   return {'lost'}
 end
 
-local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres', 'ret', 'q')
+local r = redis.call('HMGET', KEYS[4], 'st', 'e', 'res', 'cres', 'ret', 'q', 'cu')
 local st = r[1]
 local cancel = ARGV[3] == 'cancel'
 -- 'q': cancelled while SQL's ledger is asked what was sold here (the record was missing); deductions are already
@@ -27,11 +29,13 @@ if st == 'cancelled' and not (asking and cancel) then
 end
 
 local deducted
+local customer = r[7] or ''
 if cancel then
   if st == 'deducted' then
     deducted = r[3]
   elseif (not st or asking) and ARGV[5] ~= '' then
     deducted = ARGV[5]
+    customer = ARGV[7] or ''
   elseif (not st or asking) and ARGV[6] == 'ask' then
     -- No record: never deducted here, or deducted so long ago that Redis forgot it. SQL's ledger decides; the
     -- caller comes back with its lines (or none). Marked cancelled now, so no deduction lands meanwhile.
@@ -64,19 +68,26 @@ if cancel then
   end
 end
 
+local taken
+if customer ~= '' then
+  taken = string.sub(KEYS[1], 1, -7) .. ':cu:' .. customer
+end
 local result = {}
 local id
 for entry in string.gmatch(deducted, '[^,]+') do
   local sku, quantity = string.match(entry, '^(%S+) (%d+)')
   quantity = tostring(tonumber(quantity) - (returned[sku] or 0))
   local left = redis.call('HINCRBY', KEYS[1], sku, quantity)
+  if taken then
+    redis.call('HINCRBY', taken, sku, 0 - tonumber(quantity))
+  end
   local seq = redis.call('HINCRBY', KEYS[2], sku, 1)
-  id = redis.call('XADD', KEYS[3], '*', 'k', ARGV[3], 'o', ARGV[1], 's', sku, 'd', quantity, 'q', seq, 'a', left, 't', now)
+  id = redis.call('XADD', KEYS[3], '*', 'k', ARGV[3], 'o', ARGV[1], 's', sku, 'd', quantity, 'q', seq, 'a', left, 't', now, 'c', customer)
   result[#result + 1] = sku .. ' ' .. quantity .. ' ' .. left
 end
 result = table.concat(result, ',')
 if cancel then
-  redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', result)
+  redis.call('HSET', KEYS[4], 'st', 'cancelled', 'cres', result, 'cu', customer)
   redis.call('HDEL', KEYS[4], 'q')
 else
   redis.call('HSET', KEYS[4], 'st', 'fenced', 'e', ARGV[4], 'cres', result)

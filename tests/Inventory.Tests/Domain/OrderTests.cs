@@ -29,6 +29,23 @@ public class OrderTests
     }
 
     [Fact]
+    public void Fingerprint_carries_the_customer_so_another_customer_is_other_lines()
+    {
+        var none = Order.Create(new DeductionRequest("o", [new("a", 1)]), Partitioner);
+        var mine = Order.Create(new DeductionRequest("o", [new("a", 1)], "c1"), Partitioner);
+        var theirs = Order.Create(new DeductionRequest("o", [new("a", 1)], "c2"), Partitioner);
+        var multi = Order.Create(new DeductionRequest("o", [new("b", 2), new("a", 1)], "c1"), Partitioner);
+
+        Assert.Equal("a 1", none.Fingerprint);
+        Assert.Equal("a 1@c1", mine.Fingerprint);
+        Assert.NotEqual(mine.Fingerprint, theirs.Fingerprint);
+        Assert.Equal("a 1", mine.EncodedLines);
+        Assert.Equal(Order.FingerprintOf(multi.Lines, "c1"), multi.Fingerprint);
+        Assert.Equal("c1", Order.CustomerOf(multi.Fingerprint));
+        Assert.Null(Order.CustomerOf(none.Fingerprint));
+    }
+
+    [Fact]
     public void Encoded_lines_round_trip()
     {
         var lines = new List<OrderLine> { new("sku:1.a_b-c", 7), new("x", 1_000_000) };

@@ -67,6 +67,9 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
 
     private static readonly string[] BadStock = ["-1", "1000000000001", "9223372036854775808", "1.5", "\"5\"", "true", "[]", "{}", "null", "1e400", "-0.5", "1e2"];
 
+    /// <summary>limitPerCustomer: an integer of at least 1 (null is valid: no limit).</summary>
+    private static readonly string[] BadLimits = ["0", "-1", "-0", "1000000000001", "9223372036854775808", "1.5", "\"2\"", "true", "[]", "{}", "1e400", "-0.5", "1e2"];
+
     private static readonly string[] BadDeltas = ["0", "-0", "1000000000001", "-1000000000001", "1.5", "\"3\"", "true", "[]", "{}", "null", "1e400", "9223372036854775808"];
 
     private static readonly string[] BadContentTypes =
@@ -236,10 +239,14 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
         var orderId = Q(Id("o"));
         var lines = Enumerable.Range(0, _random.Next(1, 4)).Select(_ => Line()).ToList();
         string body;
-        switch (_random.Next(6))
+        switch (_random.Next(7))
         {
             case 0:
                 body = Obj(("orderId", _random.Next(8) == 0 ? null : Pick(BadIdentifiers)), ("lines", $"[{string.Join(",", lines)}]"));
+                break;
+            case 6:
+                // customerId may be absent or null (no limits), never an invalid id.
+                body = Obj(("orderId", orderId), ("customerId", Pick(BadIdentifiers.Where(b => b != "null").ToList())), ("lines", $"[{string.Join(",", lines)}]"));
                 break;
             case 1:
                 lines[_random.Next(lines.Count)] = _random.Next(8) == 0 ? Obj(("quantity", "1")) : Line(sku: Pick(BadIdentifiers));
@@ -315,9 +322,10 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     {
         const string category = "duplicate JSON properties";
         var line = Line();
-        return _random.Next(6) switch
+        return _random.Next(7) switch
         {
             0 => Deduction(category, $"{{\"orderId\":{Q(Id("o"))},\"orderId\":{Q(Id("o"))},\"lines\":[{line}]}}"),
+            6 => Deduction(category, $"{{\"orderId\":{Q(Id("o"))},\"customerId\":\"c1\",\"lines\":[{line}],\"customerId\":\"c2\"}}"),
             1 => Deduction(category, $"{{\"orderId\":{Q(Id("o"))},\"lines\":[{line}],\"lines\":[{Line()}]}}"),
             2 => Deduction(category, $"{{\"orderId\":{Q(Id("o"))},\"lines\":[{{\"sku\":{Q(Sku())},\"quantity\":1,\"quantity\":2}}]}}"),
             3 => new FuzzRequest(category, "PUT", $"api/stock/{Sku()}", adminKey, Json, Utf8("{\"available\":5,\"available\":6}")),
@@ -329,10 +337,11 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
 
     private FuzzRequest BadStockBody()
     {
-        var body = _random.Next(4) switch
+        var body = _random.Next(5) switch
         {
             0 => Obj(("available", Pick(BadStock))),
             1 => Obj(("available", "5"), ("expectedAvailable", Pick(BadStock.Where(s => s != "null").ToList()))),
+            4 => Obj(("available", "5"), ("limitPerCustomer", Pick(BadLimits))),
             2 => Obj(("expectedAvailable", "5")),
             _ => Obj(("Available", "5")),
         };

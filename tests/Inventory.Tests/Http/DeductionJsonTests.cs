@@ -18,6 +18,8 @@ public class DeductionJsonTests
         """ { "lines" : [ { "quantity" : 1 , "sku" : "a" } , {"sku":"b.c_d:e-f","quantity":1000000} ] , "orderId" : "x" } """,
         """{"orderId":"o","lines":[{"sku":"a","quantity":400000},{"sku":"a","quantity":600000}]}""",
         "{\"orderId\":\"" + new string('a', 64) + "\",\"lines\":[{\"sku\":\"s\",\"quantity\":1}]}\n",
+        """{"orderId":"A100","customerId":"C-42","lines":[{"sku":"iphone-15","quantity":2}]}""",
+        """{"lines":[{"sku":"a","quantity":1}],"orderId":"o","customerId":"c"}""",
     ];
 
     public static TheoryData<string> LeftToTheDocumentParser =>
@@ -36,6 +38,10 @@ public class DeductionJsonTests
         // valid, but not in the fast path's narrow shape: the document parser accepts them as before
         """{"orderId":"\u0041","lines":[{"sku":"a","quantity":1}]}""", """{"orderId":"o","lines":[{"sku":"a","quantity":1}],"note":1}""",
         """{"orderId":"o","lines":[{"sku":"a","quantity":1,"x":null}]}""",
+        // customerId: invalid, twice, or null (valid: no customer)
+        """{"orderId":"o","customerId":"a b","lines":[{"sku":"a","quantity":1}]}""", """{"orderId":"o","customerId":7,"lines":[{"sku":"a","quantity":1}]}""",
+        """{"orderId":"o","customerId":"c","customerId":"d","lines":[{"sku":"a","quantity":1}]}""",
+        """{"orderId":"o","customerId":null,"lines":[{"sku":"a","quantity":1}]}""",
     ];
 
     [Theory]
@@ -84,5 +90,6 @@ public class DeductionJsonTests
         Assert.NotNull(expected);
         Assert.Equal(expected.OrderId, fast.OrderId);
         Assert.Equal(expected.Lines, fast.Lines);
+        Assert.Equal(expected.CustomerId, fast.CustomerId);
     }
 }

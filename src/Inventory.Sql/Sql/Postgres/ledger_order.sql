@@ -5,7 +5,7 @@
 -- spell the same as an order id. Returns after the latest deduction are summed: what a cancel or a later return
 -- may still restock is the deduction minus them.
 SELECT latest.sku, latest.kind AS last_kind, latest.seq AS last_seq, latest.available_after AS last_after,
-       deducted.quantity AS deducted, deducted.available_after AS deducted_after,
+       deducted.quantity AS deducted, deducted.available_after AS deducted_after, deducted.customer_id,
        (SELECT CAST(COALESCE(SUM(r.delta), 0) AS bigint) FROM ledger AS r
         WHERE r.reference_id = @reference_id AND r.sku = latest.sku AND r.kind = 'return' AND r.seq > deducted.seq) AS returned
 FROM (SELECT DISTINCT ON (sku) sku, seq, kind, available_after
@@ -13,7 +13,7 @@ FROM (SELECT DISTINCT ON (sku) sku, seq, kind, available_after
       WHERE reference_id = @reference_id AND kind IN ('deduct', 'cancel', 'void', 'return')
       ORDER BY sku, seq DESC) AS latest
 LEFT JOIN LATERAL (
-    SELECT -d.delta AS quantity, d.available_after, d.seq
+    SELECT -d.delta AS quantity, d.available_after, d.seq, d.customer_id
     FROM ledger AS d
     WHERE d.reference_id = @reference_id AND d.sku = latest.sku AND d.kind = 'deduct'
     ORDER BY d.seq DESC

@@ -15,10 +15,12 @@ DECLARE @r TABLE (
     delta            bigint NOT NULL,
     available_after  bigint NOT NULL,
     reason           nvarchar(max) NULL,
-    journal_ms       bigint NOT NULL);
+    journal_ms       bigint NOT NULL,
+    customer_id      varchar(64) COLLATE Latin1_General_100_BIN2 NULL,
+    limit_per_customer bigint NULL);
 
-INSERT INTO @r (sku, seq, journal_partition, stream_id, kind, reference_id, delta, available_after, reason, journal_ms)
-SELECT j.sku, j.seq, j.journal_partition, j.stream_id, j.kind, j.reference_id, j.delta, j.available_after, j.reason, j.journal_ms
+INSERT INTO @r (sku, seq, journal_partition, stream_id, kind, reference_id, delta, available_after, reason, journal_ms, customer_id, limit_per_customer)
+SELECT j.sku, j.seq, j.journal_partition, j.stream_id, j.kind, j.reference_id, j.delta, j.available_after, j.reason, j.journal_ms, j.customer_id, j.limit_per_customer
 FROM OPENJSON(@rows) WITH (
         sku varchar(64) '$.sku',
         seq bigint '$.seq',
@@ -29,7 +31,9 @@ FROM OPENJSON(@rows) WITH (
         delta bigint '$.delta',
         available_after bigint '$.available_after',
         reason nvarchar(max) '$.reason',
-        journal_ms bigint '$.journal_ms') AS j;
+        journal_ms bigint '$.journal_ms',
+        customer_id varchar(64) '$.customer_id',
+        limit_per_customer bigint '$.limit_per_customer') AS j;
 
 DECLARE @divergent nvarchar(max) = (
     SELECT r.sku, r.seq
@@ -42,10 +46,12 @@ DECLARE @inserted int = 0;
 
 IF @divergent IS NULL
 BEGIN
-    INSERT INTO dbo.ledger (sku, seq, journal_partition, stream_id, kind, reference_id, delta, available_after, reason, task_id, journal_at)
+    INSERT INTO dbo.ledger (sku, seq, journal_partition, stream_id, kind, reference_id, delta, available_after, reason, task_id, journal_at,
+                            customer_id, limit_per_customer)
     SELECT r.sku, r.seq, r.journal_partition, r.stream_id, r.kind, r.reference_id, r.delta, r.available_after, r.reason, @task_id,
            DATEADD(millisecond, CAST(r.journal_ms % 86400000 AS int),
-                   DATEADD(day, CAST(r.journal_ms / 86400000 AS int), CAST('1970-01-01' AS datetime2(3))))
+                   DATEADD(day, CAST(r.journal_ms / 86400000 AS int), CAST('1970-01-01' AS datetime2(3)))),
+           r.customer_id, r.limit_per_customer
     FROM @r AS r
     WHERE NOT EXISTS (SELECT 1 FROM dbo.ledger AS l WHERE l.sku = r.sku AND l.seq = r.seq);
     SET @inserted = @@ROWCOUNT;

@@ -5,14 +5,14 @@
 -- spell the same as an order id. Returns after the latest deduction are summed: what a cancel or a later return
 -- may still restock is the deduction minus them.
 SELECT latest.sku, latest.kind AS last_kind, latest.seq AS last_seq, latest.available_after AS last_after,
-       deducted.quantity AS deducted, deducted.available_after AS deducted_after,
+       deducted.quantity AS deducted, deducted.available_after AS deducted_after, deducted.customer_id,
        (SELECT COALESCE(SUM(r.delta), 0) FROM dbo.ledger AS r
         WHERE r.reference_id = @reference_id AND r.sku = latest.sku AND r.kind = 'return' AND r.seq > deducted.seq) AS returned
 FROM (SELECT sku, seq, kind, available_after, ROW_NUMBER() OVER (PARTITION BY sku ORDER BY seq DESC) AS n
       FROM dbo.ledger
       WHERE reference_id = @reference_id AND kind IN ('deduct', 'cancel', 'void', 'return')) AS latest
 OUTER APPLY (
-    SELECT TOP (1) -d.delta AS quantity, d.available_after, d.seq
+    SELECT TOP (1) -d.delta AS quantity, d.available_after, d.seq, d.customer_id
     FROM dbo.ledger AS d
     WHERE d.reference_id = @reference_id AND d.sku = latest.sku AND d.kind = 'deduct'
     ORDER BY d.seq DESC) AS deducted

@@ -1,4 +1,4 @@
-SELECT TOP (@limit) sku, available, last_seq, updated_at
+SELECT TOP (@limit) sku, available, last_seq, limit_per_customer, updated_at
 FROM dbo.stock
 WHERE sku > @after
 ORDER BY sku;
