@@ -51,30 +51,25 @@ local function claim(key, at)
   local c = redis.call('HMGET', key, 'st', 'e', 'fp', 'pt', 'r')
   local st = c[1]
   if not st then
-    -- the seen filter's bits in one BITFIELD each way, not one call per bit: this is the hot path of every new order
-    local get, set = {}, {}
+    -- the seen filter's bits in one BITFIELD: SET answers each bit's old value, and setting bits that were all set
+    -- already changes nothing, so one call both asks and records (this is the hot path of every new order)
+    local set = {}
     for i = at + 6, at + 5 + bits do
-      get[#get + 1] = 'GET'
-      get[#get + 1] = 'u1'
-      get[#get + 1] = ARGV[i]
       set[#set + 1] = 'SET'
       set[#set + 1] = 'u1'
       set[#set + 1] = ARGV[i]
       set[#set + 1] = 1
     end
-    if mode == 'new' then
-      local known = true
-      for _, bit in ipairs(redis.call('BITFIELD', KEYS[2], unpack(get))) do
-        if bit == 0 then
-          known = false
-          break
-        end
-      end
-      if known then
-        return {'seen'}
+    local known = true
+    for _, bit in ipairs(redis.call('BITFIELD', KEYS[2], unpack(set))) do
+      if bit == 0 then
+        known = false
+        break
       end
     end
-    redis.call('BITFIELD', KEYS[2], unpack(set))
+    if known and mode == 'new' then
+      return {'seen'}
+    end
     return open(1, true)
   end
 

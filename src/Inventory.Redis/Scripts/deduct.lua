@@ -11,6 +11,8 @@
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local deadline, ttl, journalLimit = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+-- the journal's length, kept up to date below as entries are appended (nothing else writes it during the script)
+local journal = redis.call('XLEN', KEYS[3])
 
 -- One order: its record key, the index of its first ARGV, its line count.
 local function deduct(key, at, lines)
@@ -37,7 +39,7 @@ local function deduct(key, at, lines)
   end
 
   -- While SQL is away the journal grows; past the bound new sales are refused rather than run Redis out of memory.
-  if redis.call('XLEN', KEYS[3]) >= journalLimit then
+  if journal >= journalLimit then
     return {'backlog'}
   end
 
@@ -80,6 +82,7 @@ local function deduct(key, at, lines)
     entry = redis.call('XADD', KEYS[3], '*', 'k', 'deduct', 'o', id, 's', sku, 'd', '-' .. quantity, 'q', seq, 'a', left, 't', now)
     result[i] = sku .. ' ' .. quantity .. ' ' .. left
   end
+  journal = journal + lines
   result = table.concat(result, ',')
   redis.call('HSET', key, 'st', 'deducted', 'e', epoch, 'ln', fp, 'res', result, 't', now)
   redis.call('EXPIRE', key, ttl)
