@@ -14,7 +14,8 @@
 # checkout (e.g. a `git worktree` of an older commit) in place of the reference server, same rounds, same harness.
 # Usage: scripts/bench-http.sh [--rounds N] [--duration S] [--warmup S] [--connections C] [--threads T] [--no-build]
 #                              [--batch N] [--baseline DIR]
-#        Env: BENCH_REDIS (127.0.0.1:6380), plus any Inventory__* setting for the plain server (e.g. the SQL engine).
+#        Env: BENCH_REDIS (127.0.0.1:6380), BENCH_SEEN_BITS (seen filter bits per partition, default the production
+#        8388608), plus any Inventory__* setting for the plain server (e.g. the SQL engine).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS=3 DURATION=10 WARMUP=5 CONNECTIONS=64 THREADS=2 BUILD=1 BATCH=0 BASELINE=""
@@ -94,7 +95,7 @@ key_bytes() {
 
 # Units left over every stock hash of a key prefix.
 stock_sum() { # prefix-pattern
-  { rcli --scan --pattern "$1" || true; } | while read -r k; do rcli hvals "$k"; done | awk '{s += $1} END {printf "%d", s}'
+  { rcli --scan --pattern "$1" || true; } | while read -r k; do rcli hvals "$k"; done | awk '{s += $1} END {printf "%.0f", s}'
 }
 
 # One measured load run against a started server; prints "orders/s p50 p99 cpu_us redis_us script_us evalsha alloc rss
@@ -126,7 +127,9 @@ measure() { # name port pid run stock-pattern
 
 # Started from their bin directories as ./run does, so appsettings.json (Microsoft.AspNetCore at Warning) applies.
 start_server() { # prefix port -> pid
-  Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$1" Inventory__Redis__SeenFilterBits=65536 \
+  # The production filter size: a small one (65,536 bits) fills up after ~10,000 ids per home partition, and then
+  # nearly every new id answers 'seen' and takes the SQL path (three more round trips), growing through the run.
+  Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$1" Inventory__Redis__SeenFilterBits="${BENCH_SEEN_BITS:-8388608}" \
   Inventory__Keys__Function="$KEY" Inventory__Keys__Admin="$KEY" Inventory__Benchmark__NoopEndpoint=true \
   Inventory__Sql__Provider="${Inventory__Sql__Provider:-none}" Inventory__Workers__Engine="${Inventory__Workers__Engine:-false}" \
     bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" --urls "$1"' "$SERVER_DLL" "http://127.0.0.1:$2" >"$LOG/server-$1.log" 2>&1 &
