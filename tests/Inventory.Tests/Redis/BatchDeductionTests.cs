@@ -32,6 +32,10 @@ public class BatchDeductionTests
 
         Assert.Equal(fromSingles.Select(Describe), fromBatch.Select(Describe));
         Assert.Equal(await StockAsync(single, scenario.Skus), await StockAsync(batched, scenario.Skus));
+        // The same journal: per SKU, the same changes in the same order with the same sequences and stock after.
+        var journal = await JournalBySkuAsync(batched);
+        Assert.Equal(await JournalBySkuAsync(single), journal);
+        Assert.Contains(journal, j => j.Contains("void/", StringComparison.Ordinal));
 
         // Every kind of answer occurred, so the comparison covered each rule.
         var statuses = fromBatch.Select(o => o.Status).ToHashSet();
@@ -90,6 +94,18 @@ public class BatchDeductionTests
         string.Join(',', o.Lines.Select(l => $"{l.Sku} {l.Quantity} {l.Remaining}")),
         string.Join(',', (o.Short ?? []).Select(s => $"{s.Sku} {s.Requested} {s.Available}")),
         string.Join(',', o.UnknownSkus ?? []));
+
+    private static async Task<List<string>> JournalBySkuAsync(RedisTarget redis)
+    {
+        var entries = new List<Inventory.Persistence.JournalEntry>();
+        for (var partition = 0; partition < redis.Partitioner.Count; partition++)
+        {
+            entries.AddRange(await redis.Journal.ReadAsync(partition, "0", 100_000));
+        }
+
+        return entries.GroupBy(e => e.Sku).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => g.Key + ": " + string.Join(' ', g.Select(e => $"{e.Kind}/{e.ReferenceId}/{e.Delta}/{e.Sequence}/{e.AvailableAfter}"))).ToList();
+    }
 
     private static async Task<List<long?>> StockAsync(RedisTarget redis, IEnumerable<string> skus) =>
         (await redis.Store.GetStockAsync(skus.ToList())).Select(s => s?.Available).ToList();
