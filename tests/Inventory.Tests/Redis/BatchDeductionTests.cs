@@ -90,6 +90,42 @@ public class BatchDeductionTests
         }
     }
 
+    [Fact]
+    public async Task A_durable_batch_acknowledges_every_order_only_with_a_replica()
+    {
+        await using var durable = RedisTarget.Create("cluster", o => o.DurableAcknowledgements = true);
+        var skus = durable.SkusInDistinctPartitions(4, "dur-batch", distinctMasters: false);
+        foreach (var sku in skus)
+        {
+            await durable.SetStockAsync(sku, 1000);
+        }
+
+        var orders = Enumerable.Range(0, 300).Select(i => i % 5 == 0
+            ? durable.NewOrder($"db-{i}", (skus[i % 4], 1), (skus[(i + 1) % 4], 1))
+            : durable.NewOrder($"db-{i}", (skus[i % 4], 1))).ToList();
+        var answers = await durable.Store.DeductManyAsync(orders);
+        var replays = await durable.Store.DeductManyAsync(orders);
+
+        Assert.All(answers.Concat(replays), a => Assert.Equal(DeductionStatus.Deducted, a.Status));
+        Assert.All(replays, a => Assert.True(a.Replayed));
+
+        // Without a replica no order of the batch is acknowledged, and each stands: a retry replays, never deducts again.
+        // (the stock is set without waiting: a durable set would time out here too)
+        await using var bare = RedisTarget.Create("standalone");
+        await bare.SetStockAsync("bare", 100);
+        await using var lonely = RedisTarget.Create("standalone", o =>
+        {
+            o.DurableAcknowledgements = true;
+            o.DurableTimeoutMilliseconds = 50;
+            o.KeyPrefix = bare.Options.KeyPrefix;
+        });
+        var batch = Enumerable.Range(0, 40).Select(i => lonely.NewOrder($"nb-{i}", ("bare", 1))).ToList();
+
+        Assert.All(await lonely.Store.DeductManyAsync(batch), a => Assert.Equal(DeductionStatus.Unknown, a.Status));
+        Assert.All(await lonely.Store.DeductManyAsync(batch), a => Assert.Equal(DeductionStatus.Unknown, a.Status));
+        Assert.Equal(60, await bare.AvailableAsync("bare"));
+    }
+
     private static string Describe(DeductionOutcome o) => string.Join('|', o.OrderId, o.Status, o.Replayed,
         string.Join(',', o.Lines.Select(l => $"{l.Sku} {l.Quantity} {l.Remaining}")),
         string.Join(',', (o.Short ?? []).Select(s => $"{s.Sku} {s.Requested} {s.Available}")),
