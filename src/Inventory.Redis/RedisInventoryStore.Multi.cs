@@ -12,11 +12,12 @@ public sealed partial class RedisInventoryStore
     /// other, so a 200 is never undone and a void never races a commit. A process that dies midway leaves the claim
     /// open; the recovery sweep aborts it once its latest attempt is older than RecoverAfter.
     /// </summary>
-    private async Task<DeductionOutcome> DeductAcrossPartitionsAsync(Order order)
+    private async Task<DeductionOutcome> DeductAcrossPartitionsAsync(Order order, ClaimReply? claimed = null)
     {
         for (var round = 0; round < MaxRounds; round++)
         {
-            var claim = await AwaitClaimAsync(Resending(SendClaim(Db, order, "new"), () => SendClaim(Db, order, "new"))).ConfigureAwait(false);
+            var claim = claimed ?? await AwaitClaimAsync(Resending(SendClaim(Db, order, "new"), () => SendClaim(Db, order, "new")), 0).ConfigureAwait(false);
+            claimed = null;
             var step = await ResolveClaimAsync(order, claim).ConfigureAwait(false);
             if (step.Outcome is { } decided)
             {
@@ -24,41 +25,52 @@ public sealed partial class RedisInventoryStore
             }
 
             var slots = await DeductPartitionsAsync(order, step.Epoch).ConfigureAwait(false);
-            if (slots.Any(s => s.Reply.Status is SlotStatus.Fenced or SlotStatus.Expired))
+            if (await DecideAcrossPartitionsAsync(order, step.Epoch, slots).ConfigureAwait(false) is { } outcome)
             {
-                // The claim moved on (aborted by the sweep, or rebound) or a deduction ran late: claim again.
-                continue;
-            }
-
-            var refusal = slots.Select(s => s.Reply).FirstOrDefault(r => r.Status is not (SlotStatus.Deducted or SlotStatus.Unknown));
-            if (refusal is not null)
-            {
-                return await AbortAsync(order, step.Epoch, refusal).ConfigureAwait(false);
-            }
-
-            if (slots.Any(s => s.Reply.Status == SlotStatus.Unknown))
-            {
-                // The claim stays open: a retry finishes it at the same epoch, or the sweep rolls it back.
-                return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-            }
-
-            var settled = await SettleAsync(order.OrderId, "commit", step.Epoch, 0).ConfigureAwait(false);
-            switch (settled?.State)
-            {
-                case null:
-                    return await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
-                case "cancelled":
-                    return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
-                case "open" or "deducted" when settled.Ok:
-                    var lines = MergeInOrder(order.Lines, slots.SelectMany(s => s.Reply.Lines));
-                    return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, slots.All(s => s.Reply.Replayed));
-                default:
-                    // aborting or aborted under us: nothing of this epoch stands; claim again (reopens at the next epoch)
-                    continue;
+                return outcome;
             }
         }
 
         return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+    }
+
+    /// <summary>
+    /// Settles an attempt on the claim from every partition's reply at the epoch: commit, or abort and void. Null when
+    /// the attempt must claim again: the claim moved on (aborted by the sweep, or rebound) or a deduction ran late.
+    /// </summary>
+    private async Task<DeductionOutcome?> DecideAcrossPartitionsAsync(Order order, long epoch, IReadOnlyList<(int Partition, SlotReply Reply)> slots)
+    {
+        if (slots.Any(s => s.Reply.Status is SlotStatus.Fenced or SlotStatus.Expired))
+        {
+            return null;
+        }
+
+        var refusal = slots.Select(s => s.Reply).FirstOrDefault(r => r.Status is not (SlotStatus.Deducted or SlotStatus.Unknown));
+        if (refusal is not null)
+        {
+            return await AbortAsync(order, epoch, refusal).ConfigureAwait(false);
+        }
+
+        if (slots.Any(s => s.Reply.Status == SlotStatus.Unknown))
+        {
+            // The claim stays open: a retry finishes it at the same epoch, or the sweep rolls it back.
+            return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+        }
+
+        var settled = await SettleAsync(order.OrderId, "commit", epoch, 0).ConfigureAwait(false);
+        switch (settled?.State)
+        {
+            case null:
+                return await ReadDecidedAsync(order).ConfigureAwait(false) ?? DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+            case "cancelled":
+                return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Cancelled);
+            case "open" or "deducted" when settled.Ok:
+                var lines = MergeInOrder(order.Lines, slots.SelectMany(s => s.Reply.Lines));
+                return new DeductionOutcome(order.OrderId, DeductionStatus.Deducted, lines, slots.All(s => s.Reply.Replayed));
+            default:
+                // aborting or aborted under us: nothing of this epoch stands; claim again (reopens at the next epoch)
+                return null;
+        }
     }
 
     private async Task<List<(int Partition, SlotReply Reply)>> DeductPartitionsAsync(Order order, long epoch)
@@ -66,19 +78,19 @@ public sealed partial class RedisInventoryStore
         if (CrashAfterFirstPartition)
         {
             var first = order.Partitions[0];
-            await AwaitSlotAsync(order, SendDeduct(Db, order, first, order.LinesIn(first, _partitioner), epoch)).ConfigureAwait(false);
+            await AwaitSlotAsync(SendDeducts(Db, first, [new Deduction(order, order.LinesIn(first, _partitioner), epoch)]), 0).ConfigureAwait(false);
             Environment.FailFast("Fault injection: crash after the first partition of a multi-partition order.");
         }
 
         var sent = order.Partitions.Select(p =>
         {
-            var lines = order.LinesIn(p, _partitioner);
-            return (Partition: p, Task: Resending(SendDeduct(Db, order, p, lines, epoch), () => SendDeduct(Db, order, p, lines, epoch)));
+            var only = new[] { new Deduction(order, order.LinesIn(p, _partitioner), epoch) };
+            return (Partition: p, Task: Resending(SendDeducts(Db, p, only), () => SendDeducts(Db, p, only)));
         }).ToList();
         var slots = new List<(int, SlotReply)>(sent.Count);
         foreach (var (partition, task) in sent)
         {
-            var reply = await AwaitSlotAsync(order, task).ConfigureAwait(false);
+            var reply = await AwaitSlotAsync(task, 0).ConfigureAwait(false);
             NoteAppended(partition, reply);
             slots.Add((partition, reply));
         }

@@ -53,55 +53,12 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     public async Task<DeductionOutcome> DeductAsync(Order order, CancellationToken cancellationToken = default) =>
         await DurableAsync(order, await (order.IsSinglePartition ? DeductSingleAsync(order, null) : DeductAcrossPartitionsAsync(order)).ConfigureAwait(false)).ConfigureAwait(false);
 
-    public async Task<IReadOnlyList<DeductionOutcome>> DeductManyAsync(IReadOnlyList<Order> orders, CancellationToken cancellationToken = default)
-    {
-        // Single-partition orders go out together, claims first and then deductions: StackExchange.Redis writes each
-        // batch per server in one go, so the whole batch costs two round trips per server.
-        var claims = new Task<RedisResult>?[orders.Count];
-        var batch = Db.CreateBatch();
-        for (var i = 0; i < orders.Count; i++)
-        {
-            claims[i] = orders[i].IsSinglePartition ? SendClaim(batch, orders[i], "new") : null;
-        }
-
-        batch.Execute();
-        var replies = new ClaimReply?[orders.Count];
-        for (var i = 0; i < orders.Count; i++)
-        {
-            var order = orders[i];
-            replies[i] = claims[i] is { } claim ? await AwaitClaimAsync(Resending(claim, () => SendClaim(Db, order, "new"))).ConfigureAwait(false) : null;
-        }
-
-        var deducts = new Task<RedisResult>?[orders.Count];
-        batch = Db.CreateBatch();
-        for (var i = 0; i < orders.Count; i++)
-        {
-            if (replies[i] is { Status: ClaimStatus.Go } go)
-            {
-                deducts[i] = SendSingleDeduct(batch, orders[i], go.Epoch);
-            }
-        }
-
-        batch.Execute();
-        var outcomes = new Task<DeductionOutcome>[orders.Count];
-        for (var i = 0; i < orders.Count; i++)
-        {
-            var order = orders[i];
-            var outcome = deducts[i] is { } deduct ? CompleteSingleAsync(order, deduct)
-                : replies[i] is { } reply ? DeductSingleAsync(order, reply)
-                : DeductAcrossPartitionsAsync(order);
-            outcomes[i] = DurableAfterAsync(order, outcome);
-        }
-
-        return await Task.WhenAll(outcomes).ConfigureAwait(false);
-    }
-
     /// <summary>Claim, then deduct at the claim's epoch; the partition's record is the order's decision.</summary>
     private async Task<DeductionOutcome> DeductSingleAsync(Order order, ClaimReply? claimed)
     {
         for (var round = 0; round < MaxRounds; round++)
         {
-            var claim = claimed ?? await AwaitClaimAsync(Resending(SendClaim(Db, order, "new"), () => SendClaim(Db, order, "new"))).ConfigureAwait(false);
+            var claim = claimed ?? await AwaitClaimAsync(Resending(SendClaim(Db, order, "new"), () => SendClaim(Db, order, "new")), 0).ConfigureAwait(false);
             claimed = null;
             var step = await ResolveClaimAsync(order, claim).ConfigureAwait(false);
             if (step.Outcome is { } decided)
@@ -109,19 +66,33 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                 return decided;
             }
 
-            var slot = await AwaitSlotAsync(order, SendSingleDeduct(Db, order, step.Epoch)).ConfigureAwait(false);
-            if (slot.Status is not (SlotStatus.Fenced or SlotStatus.Expired))
+            var slot = await AwaitSlotAsync(SendSingleDeduct(Db, order, step.Epoch), 0).ConfigureAwait(false);
+            if (await DecideSingleAsync(order, step.Epoch, slot).ConfigureAwait(false) is { } outcome)
             {
-                return await FinishSingleAsync(order, slot).ConfigureAwait(false);
-            }
-
-            if (slot.Status == SlotStatus.Fenced)
-            {
-                await ReopenAsync(order, step.Epoch).ConfigureAwait(false);
+                return outcome;
             }
         }
 
         return DeductionOutcome.Simple(order.OrderId, DeductionStatus.Unknown);
+    }
+
+    /// <summary>
+    /// The order's answer from its partition's reply, or null when the attempt must claim again: a fence (the claim
+    /// moved on) or a deduction that ran past its deadline decided nothing.
+    /// </summary>
+    private async Task<DeductionOutcome?> DecideSingleAsync(Order order, long epoch, SlotReply slot)
+    {
+        if (slot.Status is not (SlotStatus.Fenced or SlotStatus.Expired))
+        {
+            return await FinishSingleAsync(order, slot).ConfigureAwait(false);
+        }
+
+        if (slot.Status == SlotStatus.Fenced)
+        {
+            await ReopenAsync(order, epoch).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -172,14 +143,6 @@ public sealed partial class RedisInventoryStore : IInventoryStore
     private async Task<DeductionOutcome> DurableAfterAsync(Order order, Task<DeductionOutcome> outcome) =>
         await DurableAsync(order, await outcome.ConfigureAwait(false)).ConfigureAwait(false);
 
-    private async Task<DeductionOutcome> CompleteSingleAsync(Order order, Task<RedisResult> deduct)
-    {
-        var slot = await AwaitSlotAsync(order, deduct).ConfigureAwait(false);
-        return slot.Status is SlotStatus.Fenced or SlotStatus.Expired
-            ? await DeductSingleAsync(order, null).ConfigureAwait(false)
-            : await FinishSingleAsync(order, slot).ConfigureAwait(false);
-    }
-
     private async Task<DeductionOutcome> FinishSingleAsync(Order order, SlotReply slot)
     {
         NoteAppended(order.Partitions[0], slot);
@@ -225,7 +188,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                         return new ClaimStep(0, DeductionOutcome.Unavailable(order.OrderId, remembered.Cause, remembered.RetryAfter));
                     }
 
-                    claim = await AwaitClaimAsync(SendClaim(Db, order, known ? "new" : "force")).ConfigureAwait(false);
+                    claim = await AwaitClaimAsync(SendClaim(Db, order, known ? "new" : "force"), 0).ConfigureAwait(false);
                     break;
                 case ClaimStatus.Rebind:
                     var fenced = await FenceAsync(order.OrderId, claim.Partitions!, claim.Epoch).ConfigureAwait(false);
@@ -234,11 +197,11 @@ public sealed partial class RedisInventoryStore : IInventoryStore
                         return Done(fenced.Value);
                     }
 
-                    claim = await AwaitClaimAsync(SendRebind(order, claim)).ConfigureAwait(false);
+                    claim = await AwaitClaimAsync(SendRebind(order, claim), null).ConfigureAwait(false);
                     if (claim.Status == ClaimStatus.Unknown)
                     {
                         // moved under us (or no answer): ask the claim again
-                        claim = await AwaitClaimAsync(SendClaim(Db, order, "new")).ConfigureAwait(false);
+                        claim = await AwaitClaimAsync(SendClaim(Db, order, "new"), 0).ConfigureAwait(false);
                     }
 
                     break;
@@ -402,20 +365,36 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             ? DeductionOutcome.Unavailable(orderId, UnavailableCauses.Rebuilding, UnavailableCauses.RebuildRetry)
             : DeductionOutcome.Unavailable(orderId, slot.Cause ?? UnavailableCauses.JournalBacklog, UnavailableCauses.BacklogRetry);
 
-    private Task<RedisResult> SendClaim(IDatabaseAsync db, Order order, string mode)
+    private Task<RedisResult> SendClaim(IDatabaseAsync db, Order order, string mode) =>
+        SendClaims(db, _partitioner.HomeOf(order.OrderId), [order], mode);
+
+    /// <summary>One claim.lua call for orders of one home partition; its reply holds one answer per order, in order.</summary>
+    private Task<RedisResult> SendClaims(IDatabaseAsync db, int home, IReadOnlyList<Order> orders, string mode)
     {
-        var home = _partitioner.HomeOf(order.OrderId);
-        var args = new RedisValue[7 + SeenFilter.Hashes];
-        args[0] = order.OrderId;
-        args[1] = order.Fingerprint;
-        args[2] = order.EncodedLines;
-        // An integer RedisValue goes out as the same decimal text, without a string per call.
-        args[3] = order.IsSinglePartition ? order.Partitions[0] : string.Join(' ', order.Partitions);
-        args[4] = order.IsSinglePartition ? "0" : "1";
-        args[5] = _options.TtlSeconds;
-        args[6] = mode;
-        _seen.Fill(order.OrderId, args, 7);
-        return db.ScriptEvaluateAsync(RedisScripts.Claim, [_keys.Claim(home, order.OrderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home)], args);
+        const int stride = 6 + SeenFilter.Hashes;
+        var keys = new RedisKey[3 + orders.Count];
+        keys[0] = _keys.Pending(home);
+        keys[1] = _keys.Seen(home);
+        keys[2] = _keys.Marker(home);
+        var args = new RedisValue[2 + (stride * orders.Count)];
+        args[0] = _options.TtlSeconds;
+        args[1] = SeenFilter.Hashes;
+        for (var i = 0; i < orders.Count; i++)
+        {
+            var order = orders[i];
+            var at = 2 + (stride * i);
+            keys[3 + i] = _keys.Claim(home, order.OrderId);
+            args[at] = order.OrderId;
+            args[at + 1] = order.Fingerprint;
+            args[at + 2] = order.EncodedLines;
+            // An integer RedisValue goes out as the same decimal text, without a string per call.
+            args[at + 3] = order.IsSinglePartition ? order.Partitions[0] : string.Join(' ', order.Partitions);
+            args[at + 4] = order.IsSinglePartition ? "0" : "1";
+            args[at + 5] = mode;
+            _seen.Fill(order.OrderId, args, at + 6);
+        }
+
+        return db.ScriptEvaluateAsync(RedisScripts.Claim, keys, args);
     }
 
     private Task<RedisResult> SendRebind(Order order, ClaimReply claim)
@@ -428,11 +407,14 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         ]);
     }
 
-    private async Task<ClaimReply> AwaitClaimAsync(Task<RedisResult> claim)
+    /// <param name="index">The order's place in a claim.lua call (one answer per order); null for a script that
+    /// answers one order flat (rebind.lua).</param>
+    private async Task<ClaimReply> AwaitClaimAsync(Task<RedisResult> claim, int? index)
     {
         try
         {
-            return ClaimReply.Parse(await claim.ConfigureAwait(false));
+            var reply = await claim.ConfigureAwait(false);
+            return ClaimReply.Parse(index is { } at ? ((RedisResult[])reply!)[at] : reply);
         }
         catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
         {
@@ -461,38 +443,66 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         }
     }
 
-    private Task<RedisResult> SendSingleDeduct(IDatabaseAsync db, Order order, long epoch) =>
-        Resending(SendDeduct(db, order, order.Partitions[0], order.Lines, epoch), () => SendDeduct(Db, order, order.Partitions[0], order.Lines, epoch));
-
-    private Task<RedisResult> SendDeduct(IDatabaseAsync db, Order order, int partition, IReadOnlyList<OrderLine> lines, long epoch)
+    private Task<RedisResult> SendSingleDeduct(IDatabaseAsync db, Order order, long epoch)
     {
-        var args = new RedisValue[7 + (2 * lines.Count)];
-        args[0] = order.OrderId;
-        args[1] = epoch;
-        args[2] = Deadline();
-        args[3] = _options.TtlSeconds;
-        args[4] = ReferenceEquals(lines, order.Lines) ? order.Fingerprint : Order.FingerprintOf(lines, order.CustomerId);
-        args[5] = _options.JournalLimit;
-        for (var i = 0; i < lines.Count; i++)
+        var only = new[] { new Deduction(order, order.Lines, epoch) };
+        return Resending(SendDeducts(db, order.Partitions[0], only), () => SendDeducts(Db, order.Partitions[0], only));
+    }
+
+    /// <summary>An order's lines in one partition, to deduct at the claim's epoch.</summary>
+    private readonly record struct Deduction(Order Order, IReadOnlyList<OrderLine> Lines, long Epoch);
+
+    /// <summary>One deduct.lua call for orders of one stock partition; its reply holds one answer per order, in order.</summary>
+    private Task<RedisResult> SendDeducts(IDatabaseAsync db, int partition, IReadOnlyList<Deduction> deductions)
+    {
+        var keys = new RedisKey[4 + deductions.Count];
+        keys[0] = _keys.Stock(partition);
+        keys[1] = _keys.Sequences(partition);
+        keys[2] = _keys.Journal(partition);
+        keys[3] = _keys.Marker(partition);
+        var count = 3;
+        foreach (var deduction in deductions)
         {
-            args[6 + (2 * i)] = lines[i].Sku;
-            args[7 + (2 * i)] = lines[i].Quantity;
+            count += 5 + (2 * deduction.Lines.Count);
         }
 
-        args[^1] = order.CustomerId ?? "";
+        var args = new RedisValue[count];
+        args[0] = Deadline();
+        args[1] = _options.TtlSeconds;
+        args[2] = _options.JournalLimit;
+        var at = 3;
+        for (var i = 0; i < deductions.Count; i++)
+        {
+            var (order, lines, epoch) = deductions[i];
+            keys[4 + i] = _keys.Record(partition, order.OrderId);
+            args[at] = order.OrderId;
+            args[at + 1] = epoch;
+            args[at + 2] = ReferenceEquals(lines, order.Lines) ? order.Fingerprint : Order.FingerprintOf(lines, order.CustomerId);
+            args[at + 3] = lines.Count;
+            at += 4;
+            foreach (var line in lines)
+            {
+                args[at] = line.Sku;
+                args[at + 1] = line.Quantity;
+                at += 2;
+            }
 
-        return db.ScriptEvaluateAsync(RedisScripts.Deduct, _keys.PartitionKeys(partition, order.OrderId), args);
+            args[at++] = order.CustomerId ?? "";
+        }
+
+        return db.ScriptEvaluateAsync(RedisScripts.Deduct, keys, args);
     }
 
     /// <summary>
     /// A deduction that timed out is never voided: it either lands at the same epoch (a retry replays it) or not at
     /// all. Only a plain read asks whether it landed, which a write stall does not block.
     /// </summary>
-    private async Task<SlotReply> AwaitSlotAsync(Order order, Task<RedisResult> deduct)
+    /// <param name="index">The order's place in the deduct.lua call (one answer per order).</param>
+    private async Task<SlotReply> AwaitSlotAsync(Task<RedisResult> deduct, int index)
     {
         try
         {
-            return SlotReply.Parse(await deduct.ConfigureAwait(false));
+            return SlotReply.Parse(((RedisResult[])(await deduct.ConfigureAwait(false))!)[index]);
         }
         catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
         {

@@ -33,6 +33,11 @@ if (app.Configuration.GetValue<bool>("Inventory:Benchmark:NoopEndpoint"))
     // scripts/bench-http.sh reads it before and after a load run: allocated bytes per request, from outside.
     app.MapGet("/bench/allocated", () => Results.Text(GC.GetTotalAllocatedBytes(false).ToString(System.Globalization.CultureInfo.InvariantCulture)))
         .ExcludeFromDescription();
+    // ... and what the runtime did meanwhile (GC pauses and collections, thread pool), to explain latency tails.
+    app.MapGet("/bench/runtime", () => Results.Text(string.Join(' ',
+            GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), (long)GC.GetTotalPauseDuration().TotalMilliseconds,
+            ThreadPool.ThreadCount, ThreadPool.PendingWorkItemCount, System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")))
+        .ExcludeFromDescription();
 }
 
 app.Lifetime.ApplicationStarted.Register(() =>

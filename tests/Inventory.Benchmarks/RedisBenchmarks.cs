@@ -46,11 +46,11 @@ internal static class RedisBenchmarks
         var minimalSha = Sha(await server.ScriptLoadAsync(MinimalScript));
         var tag = $"{{{prefix}:{partitioner.PartitionOf(skus[0])}}}";
 
-        var deduct = RedisBenchmark(host, port, options, "EVALSHA", deductSha, "5", $"{tag}:stock", $"{tag}:seq", $"{tag}:journal", $"{tag}:o:__rand_int__", $"{tag}:marker",
-            "rb-__rand_int__", "1", "99999999999999", "3600", $"{skus[0]} 1", "999999999", skus[0], "1", "");
+        var deduct = RedisBenchmark(host, port, options, "EVALSHA", deductSha, "5", $"{tag}:stock", $"{tag}:seq", $"{tag}:journal", $"{tag}:marker", $"{tag}:o:__rand_int__",
+            "99999999999999", "3600", "999999999", "rb-__rand_int__", "1", $"{skus[0]} 1", "1", skus[0], "1", "");
         // mode 'force' sets the seen filter's bits without the membership test a new id costs (7 GETBIT): a lower bound
-        var claim = RedisBenchmark(host, port, options, "EVALSHA", claimSha, "4", $"{tag}:c:__rand_int__", $"{tag}:pending", $"{tag}:seen", $"{tag}:marker",
-            "rb-__rand_int__", $"{skus[0]} 1", $"{skus[0]} 1", "0", "0", "3600", "force", "1", "2", "3", "4", "5", "6", "7");
+        var claim = RedisBenchmark(host, port, options, "EVALSHA", claimSha, "4", $"{tag}:pending", $"{tag}:seen", $"{tag}:marker", $"{tag}:c:__rand_int__",
+            "3600", "7", "rb-__rand_int__", $"{skus[0]} 1", $"{skus[0]} 1", "0", "0", "force", "1", "2", "3", "4", "5", "6", "7");
         var minimal = RedisBenchmark(host, port, options, "EVALSHA", minimalSha, "2", $"{tag}:stock", $"{tag}:min:__rand_int__", skus[0], "1");
         var combined = 1 / ((1 / deduct) + (1 / claim));
 
