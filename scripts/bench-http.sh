@@ -142,12 +142,12 @@ measure() { # name port pid run stock-pattern
 
 # Started from their bin directories as ./run does, so appsettings.json (Microsoft.AspNetCore at Warning) applies.
 start_server() { # prefix port [NAME=VALUE ...] -> pid
-  local prefix=$1 port=$2; shift 2
+  local prefix=$1 port=$2; shift 2 # the rest (NAME=VALUE) come last, so they override the defaults
   # The production filter size: a small one (65,536 bits) fills up after ~10,000 ids per home partition, and then
   # nearly every new id answers 'seen' and takes the SQL path (three more round trips), growing through the run.
-  env "$@" Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$prefix" Inventory__Redis__SeenFilterBits="${BENCH_SEEN_BITS:-8388608}" \
+  env Inventory__Redis__Configuration="$REDIS" Inventory__Redis__KeyPrefix="$prefix" Inventory__Redis__SeenFilterBits="${BENCH_SEEN_BITS:-8388608}" \
   Inventory__Keys__Function="$KEY" Inventory__Keys__Admin="$KEY" Inventory__Benchmark__NoopEndpoint=true \
-  Inventory__Sql__Provider="${Inventory__Sql__Provider:-none}" Inventory__Workers__Engine="${Inventory__Workers__Engine:-false}" \
+  Inventory__Sql__Provider="${Inventory__Sql__Provider:-none}" Inventory__Workers__Engine="${Inventory__Workers__Engine:-false}" "$@" \
     bash -c 'cd "$(dirname "$0")" && exec dotnet "$0" --urls "$1"' "$SERVER_DLL" "http://127.0.0.1:$port" >"$LOG/server-$prefix.log" 2>&1 &
   echo $!
 }
