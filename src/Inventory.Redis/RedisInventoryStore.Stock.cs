@@ -11,10 +11,13 @@ public sealed partial class RedisInventoryStore
     public async Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default)
     {
         var byPartition = skus.Distinct(StringComparer.Ordinal).GroupBy(_partitioner.PartitionOf).ToList();
+        // Stock and held units of a partition share its slot: both reads go out together, one round trip per server.
         var reads = byPartition.Select(g => Db.HashGetAsync(_keys.Stock(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
+        var heldReads = byPartition.Select(g => Db.HashGetAsync(_keys.Held(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
         var values = await Task.WhenAll(reads).ConfigureAwait(false);
+        var held = await Task.WhenAll(heldReads).ConfigureAwait(false);
 
-        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        var found = new Dictionary<string, StockLevel>(StringComparer.Ordinal);
         for (var i = 0; i < byPartition.Count; i++)
         {
             var group = byPartition[i].ToList();
@@ -22,12 +25,12 @@ public sealed partial class RedisInventoryStore
             {
                 if (!values[i][j].IsNull)
                 {
-                    found[group[j]] = (long)values[i][j];
+                    found[group[j]] = new StockLevel(group[j], (long)values[i][j], held[i][j].IsNull ? 0 : (long)held[i][j]);
                 }
             }
         }
 
-        return skus.Select(s => found.TryGetValue(s, out var available) ? new StockLevel(s, available) : null).ToList();
+        return skus.Select(s => found.GetValueOrDefault(s)).ToList();
     }
 
     public async Task<StockChange> SetStockAsync(string sku, long available, long? expectedAvailable, CancellationToken cancellationToken = default)

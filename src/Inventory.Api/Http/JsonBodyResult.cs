@@ -58,4 +58,8 @@ internal sealed class JsonBodyResult(int status, object body, string contentType
 [JsonSerializable(typeof(InsufficientBody))]
 [JsonSerializable(typeof(StockBody))]
 [JsonSerializable(typeof(OrderBody))]
+[JsonSerializable(typeof(StockLevelBody))]
+[JsonSerializable(typeof(HoldBody))]
+[JsonSerializable(typeof(HoldInsufficientBody))]
+[JsonSerializable(typeof(HoldStatusBody))]
 internal sealed partial class ResponseJson : JsonSerializerContext;

@@ -91,7 +91,8 @@ public enum CancelStatus
 
 public sealed record CancelOutcome(string OrderId, CancelStatus Status, IReadOnlyList<LineResult> Lines, bool Replayed = false, string? Cause = null, TimeSpan? RetryAfter = null);
 
-public sealed record StockLevel(string Sku, long Available);
+/// <param name="Reserved">Units held by reservations now (already out of <paramref name="Available"/>).</param>
+public sealed record StockLevel(string Sku, long Available, long Reserved = 0);
 
 public enum StockChangeStatus
 {
