@@ -19,7 +19,7 @@ public sealed partial class RedisInventoryStore
         public string At(int i) => Items.Length > i ? (string?)Items[i] ?? "" : "";
     }
 
-    private sealed record HoldHome(string State, IReadOnlyList<OrderLine> Lines, int[] Partitions, string Customer, long Attempt, string OrderId, long Epoch, string Answer);
+    private sealed record HoldHome(string State, IReadOnlyList<OrderLine> Lines, int[] Partitions, string Customer, long Attempt, string OrderId, string Answer);
 
     public async Task<HoldOutcome> HoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
     {
@@ -159,47 +159,22 @@ public sealed partial class RedisInventoryStore
 
     public async Task<HoldSettleOutcome> CommitHoldAsync(string reservationId, string orderId, CancellationToken cancellationToken = default)
     {
-        var homePartition = _partitioner.HoldHomeOf(reservationId);
-        var h = await Db.HashGetAsync(_keys.Hold(homePartition, reservationId), ["st", "ln", "o", "e", "x", "rf", "res", "cres"]).ConfigureAwait(false);
+        var h = await Db.HashGetAsync(_keys.Hold(_partitioner.HoldHomeOf(reservationId), reservationId), ["st", "ln", "o", "rf", "res", "cres"]).ConfigureAwait(false);
         var state = (string?)h[0];
-        if (state is null || ((string?)h[5] == "1" && state != "held") || h[6].IsNull)
+        if (state is null || ((string?)h[3] == "1" && state != "held") || h[4].IsNull)
         {
             return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.NotFound, orderId);
         }
 
         var order = Order.Create(new DeductionRequest(orderId, Order.Decode((string?)h[1])), _partitioner);
-        var ours = (string?)h[2] == orderId;
-        if (state == "committed" && ours)
+        if (state == "committed" && (string?)h[2] == orderId)
         {
-            return new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, MergeInOrder(order.Lines, SlotReply.ParseLines((string?)h[7])), orderId, Replayed: true);
+            return new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, MergeInOrder(order.Lines, SlotReply.ParseLines((string?)h[5])), orderId, Replayed: true);
         }
 
-        long epoch;
-        if (state == "committing" && ours)
-        {
-            epoch = (long)h[3];
-        }
-        else if (state != "held")
-        {
-            return HoldSettleOutcome.Simple(reservationId, state switch
-            {
-                "committing" or "committed" => HoldSettleStatus.Conflict,
-                "expiring" or "expired" => HoldSettleStatus.Expired,
-                _ => HoldSettleStatus.Released,
-            }, orderId);
-        }
-        else
-        {
-            var claimed = await ClaimForCommitAsync(reservationId, order).ConfigureAwait(false);
-            if (claimed.Outcome is { } refused)
-            {
-                return refused;
-            }
-
-            epoch = claimed.Epoch;
-        }
-
-        var settled = await SettleHoldAsync(reservationId, "commit", orderId, epoch).ConfigureAwait(false);
+        // The reservation first (the one compare-and-set that excludes expiry and release), then the order id: a
+        // commit that lost to expiry leaves no claim behind.
+        var settled = await SettleHoldAsync(reservationId, "commit", orderId).ConfigureAwait(false);
         switch (settled?.At(0))
         {
             case null:
@@ -208,7 +183,7 @@ public sealed partial class RedisInventoryStore
                 var home = ParseHome(settled);
                 return home.State == "committed"
                     ? new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, MergeInOrder(order.Lines, SlotReply.ParseLines(home.Answer)), orderId, Replayed: true)
-                    : await ConvertAsync(reservationId, order, home.Epoch, home).ConfigureAwait(false);
+                    : await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false);
             case "expired":
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Expired, orderId);
             case "released":
@@ -220,11 +195,31 @@ public sealed partial class RedisInventoryStore
         }
     }
 
+    /// <summary>
+    /// A committing reservation: claim the order id with its lines, then convert every partition. A claim refused
+    /// (the id belongs to another request, or nothing could be claimed) puts the reservation back to held.
+    /// </summary>
+    private async Task<HoldSettleOutcome> FinishCommitAsync(string reservationId, Order order, HoldHome home)
+    {
+        var claimed = await ClaimForCommitAsync(reservationId, order).ConfigureAwait(false);
+        if (claimed.Outcome is { } refused)
+        {
+            if (refused.Status != HoldSettleStatus.Unknown)
+            {
+                await SettleHoldAsync(reservationId, "uncommit", order.OrderId).ConfigureAwait(false);
+            }
+
+            return refused;
+        }
+
+        return await ConvertAsync(reservationId, order, claimed.Epoch, home).ConfigureAwait(false);
+    }
+
     private readonly record struct CommitClaim(long Epoch, HoldSettleOutcome? Outcome);
 
     /// <summary>
     /// Binds the order id to the reservation's lines (claim.lua), never fighting for it: an id open with other lines,
-    /// deducted, or cancelled is another request's, so the commit answers conflict. The claim stays out of the
+    /// deducted with others, restored from SQL, or cancelled is another request's, so the commit answers conflict. The claim stays out of the
     /// pending set even with several partitions: a commit only ever rolls forward (the units are already out of
     /// stock), so the abort sweep must not void it.
     /// </summary>
@@ -249,6 +244,10 @@ public sealed partial class RedisInventoryStore
             switch (claim.Status)
             {
                 case ClaimStatus.Go:
+                    return new CommitClaim(claim.Epoch, null);
+                case ClaimStatus.Deducted when !claim.Restored:
+                    // committed with these very lines: this commit's own, finished by an earlier attempt (a conversion
+                    // replays), or another request's (the conversion finds the record deducted and refuses)
                     return new CommitClaim(claim.Epoch, null);
                 case ClaimStatus.Seen:
                     var remembered = await RememberAsync(order.OrderId).ConfigureAwait(false);
@@ -433,7 +432,7 @@ public sealed partial class RedisInventoryStore
         {
             case "committing":
                 var order = Order.Create(new DeductionRequest(home.OrderId, home.Lines), _partitioner);
-                return (await ConvertAsync(reservationId, order, home.Epoch, home).ConfigureAwait(false)).Status is HoldSettleStatus.Committed or HoldSettleStatus.Conflict;
+                return (await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false)).Status is HoldSettleStatus.Committed or HoldSettleStatus.Conflict;
             case "releasing":
                 return await ReleasePartitionsAsync(reservationId, "release", home).ConfigureAwait(false) is not null;
             default:
@@ -461,9 +460,9 @@ public sealed partial class RedisInventoryStore
         }
     }
 
-    /// <summary>{'ok', stateBefore, lines, partitions, customerId, attempt, orderId, epoch, answer} from hold_settle.lua.</summary>
+    /// <summary>{'ok', stateBefore, lines, partitions, customerId, attempt, orderId, answer} from hold_settle.lua.</summary>
     private static HoldHome ParseHome(SettleReply reply) =>
-        new(reply.At(1), Order.Decode(reply.At(2)), ClaimReply.PartitionList(reply.At(3)), reply.At(4), Long(reply.At(5)), reply.At(6), Long(reply.At(7)), reply.At(8));
+        new(reply.At(1), Order.Decode(reply.At(2)), ClaimReply.PartitionList(reply.At(3)), reply.At(4), Long(reply.At(5)), reply.At(6), reply.At(7));
 
     private async Task<PartReply> TryPartAsync(int partition, Func<Task<RedisResult>> send)
     {

@@ -6,14 +6,14 @@
 -- expiry loop rolls it forward if the caller died midway.
 -- Actions and ARGV after (reservationId, action, recoverAfterMs):
 --   'held' answer            the hold was answered 200: store the answer for replays
---   'commit' orderId epoch   held -> committing
+--   'commit' orderId         held -> committing (the order id is claimed next; a refusal there uncommits)
 --   'uncommit' orderId       committing -> held, when no partition converted (the order id was taken meanwhile)
 --   'committed' orderId body committing -> committed
 --   'release'                held -> releasing (the caller's release)
 --   'abort'                  held and never answered -> releasing, marked refused (the id may be held again)
 --   'expire'                 held -> expiring from expiresAt on; reports what the loop must roll forward otherwise
 --   'finish' results         releasing -> released, expiring -> expired
--- Replies: {'ok', stateBefore, lines, partitions, customerId, attempt, orderId, epoch, answer}, or the state that
+-- Replies: {'ok', stateBefore, lines, partitions, customerId, attempt, orderId, answer}, or the state that
 -- refuses: {'absent'}, {'expired'}, {'released', results}, {'committed'}, {'conflict'}, {'young'}, {'moved', state}.
 -- KEYS: reservation, expiry
 local now = redis.call('TIME')
@@ -21,7 +21,7 @@ now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local id = ARGV[1]
 local action = ARGV[2]
 local retryAt = now + tonumber(ARGV[3])
-local h = redis.call('HMGET', KEYS[1], 'st', 'x', 'o', 'e', 'ln', 'pt', 'cu', 'n', 'res', 'rres', 'cres', 'rf')
+local h = redis.call('HMGET', KEYS[1], 'st', 'x', 'o', 't', 'ln', 'pt', 'cu', 'n', 'res', 'rres', 'cres', 'rf')
 local st = h[1]
 if not st then
   redis.call('ZREM', KEYS[2], id)
@@ -29,7 +29,7 @@ if not st then
 end
 local expires = tonumber(h[2])
 local function ok(before)
-  return {'ok', before, h[5] or '', h[6] or '', h[7] or '', h[8] or '', h[3] or '', h[4] or '', h[11] or h[10] or h[9] or ''}
+  return {'ok', before, h[5] or '', h[6] or '', h[7] or '', h[8] or '', h[3] or '', h[11] or h[10] or h[9] or ''}
 end
 local function to(state)
   redis.call('HSET', KEYS[1], 'st', state)
@@ -48,9 +48,9 @@ elseif action == 'commit' then
     elseif now >= expires then
       return {'expired'}
     end
-    redis.call('HSET', KEYS[1], 'st', 'committing', 'o', ARGV[4], 'e', ARGV[5])
+    redis.call('HSET', KEYS[1], 'st', 'committing', 'o', ARGV[4])
     redis.call('ZADD', KEYS[2], retryAt, id)
-    h[3], h[4] = ARGV[4], ARGV[5]
+    h[3] = ARGV[4]
     return ok(st)
   elseif st == 'committing' or st == 'committed' then
     if h[3] == ARGV[4] then
@@ -65,7 +65,7 @@ elseif action == 'commit' then
   return {'released', h[10] or ''}
 elseif action == 'uncommit' then
   if st == 'committing' and h[3] == ARGV[4] then
-    redis.call('HDEL', KEYS[1], 'o', 'e')
+    redis.call('HDEL', KEYS[1], 'o')
     to('held')
     redis.call('ZADD', KEYS[2], expires, id)
     return ok(st)
