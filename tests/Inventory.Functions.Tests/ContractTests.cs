@@ -28,3 +28,6 @@ public sealed class WorkerFlashSaleTests(ContractWorker fixture) : FlashSaleTest
 
 [Collection(ContractCollection.Name)]
 public sealed class WorkerReturnTests(ContractWorker fixture) : Inventory.Tests.Checkout.ReturnTests(fixture.Worker);
+
+[Collection(ContractCollection.Name)]
+public sealed class WorkerReservationTests(ContractWorker fixture) : Inventory.Tests.Checkout.ReservationTests(fixture.Worker);
