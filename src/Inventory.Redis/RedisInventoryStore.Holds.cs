@@ -74,16 +74,17 @@ public sealed partial class RedisInventoryStore
         var replies = await Task.WhenAll(lines.Partitions.Select(p => TryPartAsync(p, () =>
         {
             var here = lines.LinesIn(p, _partitioner);
-            var args = new RedisValue[5 + (2 * here.Count)];
+            var args = new RedisValue[6 + (2 * here.Count)];
             args[0] = id;
             args[1] = attempt;
             args[2] = recordTtl;
             args[3] = _options.JournalLimit;
             args[4] = customer;
+            args[5] = expiresAt;
             for (var i = 0; i < here.Count; i++)
             {
-                args[5 + (2 * i)] = here[i].Sku;
-                args[6 + (2 * i)] = here[i].Quantity;
+                args[6 + (2 * i)] = here[i].Sku;
+                args[7 + (2 * i)] = here[i].Quantity;
             }
 
             return Db.ScriptEvaluateAsync(RedisScripts.Hold,

@@ -31,6 +31,8 @@ internal static class RedisScripts
     public static readonly string HoldSettle = Load("hold_settle");
     public static readonly string HoldCommit = Load("hold_commit");
     public static readonly string HoldRelease = Load("hold_release");
+    public static readonly string RestoreHold = Load("restore_hold");
+    public static readonly string RestoreHoldHome = Load("restore_hold_home");
 
     private static string Load(string name)
     {

@@ -37,6 +37,7 @@ public static class Statements
     public const string LedgerOrderIds = "ledger_order_ids";
     public const string LedgerPartitionOrders = "ledger_partition_orders";
     public const string LedgerPartitionCounts = "ledger_partition_counts";
+    public const string LedgerOpenHolds = "ledger_open_holds";
     public const string StockPage = "stock_page";
     public const string StockApply = "stock_apply";
     public const string StockGet = "stock_get";

@@ -39,6 +39,12 @@ public interface ILedgerReader
     /// <summary>One journal partition's deduct, cancel and void rows since a time, ordered by order id, then SKU and sequence; streamed.</summary>
     IAsyncEnumerable<LedgerRow> StreamPartitionOrderRowsAsync(int partition, DateTime since, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Hold rows since a time with no later release, expire or commit of their reservation on their SKU: the
+    /// reservations still held, ordered by reservation id, then SKU; streamed. For restoring them after data loss.
+    /// </summary>
+    IAsyncEnumerable<LedgerRow> StreamOpenHoldRowsAsync(DateTime since, CancellationToken cancellationToken = default);
+
     /// <summary>Deduct, cancel and void rows per journal partition since a time.</summary>
     Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default);
 }

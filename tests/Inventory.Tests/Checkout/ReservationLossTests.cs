@@ -82,4 +82,78 @@ public sealed class ReservationLossTests
         Assert.Equal(49, await client.AvailableAsync(sku));
         Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
     }
+
+    /// <summary>
+    /// Held reservations come back with their partition: the rebuild restores the hold records, the held counts and,
+    /// on a lost home, the reservation with its expiry, from the hold rows (which carry expiresAt, attempt and
+    /// customer). A restored hold then releases or expires exactly once.
+    /// </summary>
+    [Fact]
+    public async Task Held_reservations_survive_the_loss_of_their_home_and_stock_partition()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var redis = RedisTarget.Create("standalone");
+        var settings = EngineEndToEndTests.EngineSettings(database);
+        settings["Inventory__Redis__Recovery__CheckInterval"] = "00:00:01";
+        await using var server = new ServerProcess(TestEnvironment.Redis, redis.Options.KeyPrefix, settings);
+        await server.StartAsync();
+        var (a, b) = ReturnTests.TwoPartitions("hls");
+        var partition = redis.Partitioner.PartitionOf(a);
+        await server.SetStockAsync(a, 100);
+        await server.SetStockAsync(b, 100);
+        using var client = server.CreateClient();
+
+        // Both reservations live (home) in a's partition, which is lost; b's partition survives.
+        var ids = Enumerable.Range(0, 200).Select(i => $"{a}-h{i}").Where(id => redis.Partitioner.HoldHomeOf(id) == partition).Take(2).ToList();
+        var (released, expiring) = (ids[0], ids[1]);
+        var held = await client.PostAsync("api/reservations", new { reservationId = released, lines = new[] { new { sku = a, quantity = 2L }, new { sku = b, quantity = 1L } }, ttlSeconds = 600, customerId = "C9" });
+        Assert.Equal(HttpStatusCode.OK, held.Status);
+        var expiringHold = await client.PostAsync("api/reservations", ReservationTests.Hold(expiring, 30, (a, 1)));
+        Assert.Equal(HttpStatusCode.OK, expiringHold.Status);
+        var checker = new PersistenceChecker(redis.Connection, redis.Options.KeyPrefix, redis.Options.Partitions, database);
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+
+        var tag = $"{{{redis.Options.KeyPrefix}:{partition}}}";
+        RedisKey[] keys =
+        [
+            .. new[] { "stock", "seq", "journal", "marker", "pending", "seen", "held", "expiry" }.Select(k => (RedisKey)$"{tag}:{k}"),
+            .. ids.Select(id => (RedisKey)$"{tag}:hr:{id}"),
+            .. ids.Select(id => (RedisKey)$"{tag}:h:{id}"),
+        ];
+        await redis.Connection.GetDatabase().KeyDeleteAsync(keys);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var probe = await client.PostAsync("api/deductions", HttpCalls.Order($"{a}-probe", (a, 1)));
+        while (probe.Status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            probe = await client.PostAsync("api/deductions", HttpCalls.Order($"{a}-probe", (a, 1)));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, probe.Status);
+        var view = await client.GetJsonAsync($"api/reservations/{released}");
+        Assert.Equal(HttpStatusCode.OK, view.Status);
+        Assert.Equal("held", view.Body!["status"]!.GetValue<string>());
+        Assert.Equal(held.Body!["expiresAt"]!.ToJsonString(), view.Body["expiresAt"]!.ToJsonString());
+        var replay = await client.PostAsync("api/reservations", new { reservationId = released, lines = new[] { new { sku = a, quantity = 2L }, new { sku = b, quantity = 1L } }, ttlSeconds = 600, customerId = "C9" });
+        Assert.Equal(HttpStatusCode.OK, replay.Status);
+        Assert.Equal("true", replay.Response.Headers.GetValues("Idempotent-Replayed").Single());
+        var stock = await client.GetJsonAsync($"api/stock/{a}");
+        Assert.Equal(96, stock.Body!["available"]!.GetValue<long>());
+        Assert.InRange(stock.Body["reserved"]!.GetValue<long>(), 2, 3);
+
+        var release = await client.PostAsync($"api/reservations/{released}/release", new { });
+        var again = await client.PostAsync($"api/reservations/{released}/release", new { });
+        Assert.Equal(HttpStatusCode.OK, release.Status);
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Equal(100, await client.AvailableAsync(b));
+        await Protocol.ClusterControl.Until(async () => (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>() == 0,
+            TimeSpan.FromSeconds(60), "the restored 30 s hold expired");
+        Assert.Equal(99, await client.AvailableAsync(a));
+        Assert.Equal("expired", (await client.GetJsonAsync($"api/reservations/{expiring}")).Body!["status"]!.GetValue<string>());
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+        var rows = await database.QueryAsync($"select reference_id, sku, kind from ledger where reference_id in ('{released}', '{expiring}') and kind in ('release', 'expire')",
+            r => (r.GetString(0), r.GetString(1), r.GetString(2)));
+        Assert.Equal(new[] { (released, a, "release"), (released, b, "release"), (expiring, a, "expire") }.Order(), rows.Order());
+    }
 }
