@@ -398,17 +398,22 @@ public sealed partial class RedisInventoryStore
 
     public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken = default)
     {
+        const int page = 100;
         var done = 0;
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var home = 0; home < _partitioner.Count; home++)
         {
-            var due = await Db.SortedSetRangeByScoreAsync(_keys.HoldExpiry(home), double.NegativeInfinity, now, take: 100).ConfigureAwait(false);
-            foreach (var member in due)
+            // A page at a time, each page's reservations at once (each is its own keys), until the due ones run out:
+            // a flash sale's holds all expire together, and each must be back within seconds.
+            for (var round = 0; round < 20; round++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (await ExpireOneAsync((string)member!).ConfigureAwait(false))
+                var due = await Db.SortedSetRangeByScoreAsync(_keys.HoldExpiry(home), double.NegativeInfinity, now, take: page).ConfigureAwait(false);
+                var finished = await Task.WhenAll(due.Select(member => ExpireOneAsync((string)member!))).ConfigureAwait(false);
+                done += finished.Count(f => f);
+                if (due.Length < page)
                 {
-                    done++;
+                    break;
                 }
             }
         }
