@@ -170,7 +170,7 @@ public sealed partial class RedisInventoryStore
         var order = Order.Create(new DeductionRequest(orderId, Order.Decode((string?)h[1])), _partitioner);
         if (state == "committed" && (string?)h[2] == orderId)
         {
-            return new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, MergeInOrder(order.Lines, SlotReply.ParseLines((string?)h[5])), orderId, Replayed: true);
+            return CommitReplay(reservationId, order, (string?)h[5]);
         }
 
         // The reservation first (the one compare-and-set that excludes expiry and release), then the order id: a
@@ -183,7 +183,7 @@ public sealed partial class RedisInventoryStore
             case "ok":
                 var home = ParseHome(settled);
                 return home.State == "committed"
-                    ? new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, MergeInOrder(order.Lines, SlotReply.ParseLines(home.Answer)), orderId, Replayed: true)
+                    ? CommitReplay(reservationId, order, home.Answer)
                     : await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false);
             case "expired":
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Expired, orderId);
@@ -205,16 +205,54 @@ public sealed partial class RedisInventoryStore
         var claimed = await ClaimForCommitAsync(reservationId, order).ConfigureAwait(false);
         if (claimed.Outcome is { } refused)
         {
-            if (refused.Status != HoldSettleStatus.Unknown)
-            {
-                await SettleHoldAsync(reservationId, "uncommit", order.OrderId).ConfigureAwait(false);
-            }
-
-            return refused;
+            return refused.Status == HoldSettleStatus.Unknown ? refused : await AbandonCommitAsync(reservationId, order.OrderId, home, refused).ConfigureAwait(false);
         }
 
         return await ConvertAsync(reservationId, order, claimed.Epoch, home).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The order id can no longer take the reservation (cancelled, or taken by another request). If no partition
+    /// converted, the reservation is held again (it may be released, expire, or commit under another order id).
+    /// If some converted before the order was cancelled, the cancel restocks those (a conversion after the cancel's
+    /// revert is refused, one before it is restocked by it); the partitions still held are released here, and the
+    /// reservation ends committed to the cancelled order. Nothing is answered as committed either way.
+    /// </summary>
+    private async Task<HoldSettleOutcome> AbandonCommitAsync(string reservationId, string orderId, HoldHome home, HoldSettleOutcome refused)
+    {
+        var states = await Task.WhenAll(home.Partitions.Select(p => Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st"))).ConfigureAwait(false);
+        if (!states.Any(st => (string?)st == "committed"))
+        {
+            return await SettleHoldAsync(reservationId, "uncommit", orderId).ConfigureAwait(false) is null
+                ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId)
+                : refused;
+        }
+
+        var stillHeld = home.Partitions.Where((_, i) => (string?)states[i] == "held").ToList();
+        var recordTtl = HoldLimits.MaxTtlSeconds + _options.TtlSeconds;
+        var replies = await Task.WhenAll(stillHeld.Select(p => TryPartAsync(p, () => Db.ScriptEvaluateAsync(RedisScripts.HoldRelease,
+            [_keys.Stock(p), _keys.Sequences(p), _keys.Journal(p), _keys.HoldRecord(p, reservationId), _keys.Marker(p), _keys.Held(p), _keys.CustomerTaken(p, home.Customer)],
+            [reservationId, "release", home.Attempt, recordTtl])))).ConfigureAwait(false);
+        foreach (var reply in replies.Where(r => r.Status == "release"))
+        {
+            NoteStream(reply.Partition, reply.At(2));
+        }
+
+        if (replies.Any(r => r.Status is not ("release" or "done" or "committed")))
+        {
+            return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
+        }
+
+        await SettleHoldAsync(reservationId, "committed", orderId, AbandonedCommit).ConfigureAwait(false);
+        return refused;
+    }
+
+    /// <summary>The stored answer of a commit abandoned because its order was cancelled (or taken) midway.</summary>
+    private const string AbandonedCommit = "-";
+
+    private static HoldSettleOutcome CommitReplay(string reservationId, Order order, string? answer) => answer == AbandonedCommit
+        ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Conflict, order.OrderId)
+        : new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, MergeInOrder(order.Lines, SlotReply.ParseLines(answer)), order.OrderId, Replayed: true);
 
     private readonly record struct CommitClaim(long Epoch, HoldSettleOutcome? Outcome);
 
@@ -303,11 +341,10 @@ public sealed partial class RedisInventoryStore
                 : new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, results, orderId, Replayed: replies.All(r => r.At(2) == "1"));
         }
 
-        if (replies.All(r => r.Status is "conflict" or "cancelled" or "fenced"))
+        if (replies.All(r => r.Status is "committed" or "conflict" or "cancelled" or "fenced"))
         {
-            // Nothing converted: the units are still held here; give the reservation back its expiry.
-            await SettleHoldAsync(reservationId, "uncommit", orderId).ConfigureAwait(false);
-            return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Conflict, orderId);
+            // The order id's records refused (all, or some after others converted): the id is not this commit's.
+            return await AbandonCommitAsync(reservationId, orderId, home, HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Conflict, orderId)).ConfigureAwait(false);
         }
 
         if (replies.FirstOrDefault(r => r.Status is "lost" or "refused") is { } refused)

@@ -101,6 +101,29 @@ public abstract class ReservationTests(IApiHost server)
     }
 
     [Fact]
+    public async Task A_commit_under_a_cancelled_order_id_answers_conflict_and_leaves_the_hold_releasable()
+    {
+        var sku = $"cxl-{Guid.NewGuid():N}"[..18];
+        await server.SetStockAsync(sku, 5);
+        using var client = server.CreateClient();
+        var id = "h-" + sku;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("api/reservations", Hold(id, 600, (sku, 2)))).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsync($"api/deductions/o-{id}/cancel", new { })).Status);
+
+        var commit = await client.PostAsync($"api/reservations/{id}/commit", new { orderId = "o-" + id });
+        var view = await client.GetJsonAsync($"api/reservations/{id}");
+        var other = await client.PostAsync($"api/reservations/{id}/commit", new { orderId = "o2-" + id });
+
+        Assert.Equal(HttpStatusCode.Conflict, commit.Status);
+        Assert.Equal("conflict", commit.Body!["status"]!.GetValue<string>());
+        Assert.Equal("held", view.Body!["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, other.Status);
+        Assert.Equal(3, await client.AvailableAsync(sku));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"api/deductions/o2-{id}/cancel", new { })).Status);
+        Assert.Equal(5, await client.AvailableAsync(sku));
+    }
+
+    [Fact]
     public async Task Refusals_hold_nothing_and_bad_input_names_the_field()
     {
         var (a, b) = ReturnTests.TwoPartitions("hrf");
