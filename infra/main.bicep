@@ -70,6 +70,7 @@ param timerSchedules {
   journalSweep: string
   taskPrune: string
   orderRecovery: string
+  holdExpiry: string
   poisonRedrive: string
   reconcile: string
 } = {
@@ -78,6 +79,7 @@ param timerSchedules {
   journalSweep: '*/10 * * * * *'
   taskPrune: '0 */5 * * * *'
   orderRecovery: '*/10 * * * * *'
+  holdExpiry: '*/1 * * * * *'
   poisonRedrive: '0 */1 * * * *'
   reconcile: '0 */5 * * * *'
 }

@@ -80,6 +80,7 @@ param timerSchedules {
   journalSweep: string
   taskPrune: string
   orderRecovery: string
+  holdExpiry: string
   poisonRedrive: string
   reconcile: string
 }
@@ -156,6 +157,7 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
         { name: 'JournalSweepSchedule', value: timerSchedules.journalSweep }
         { name: 'TaskPruneSchedule', value: timerSchedules.taskPrune }
         { name: 'OrderRecoverySchedule', value: timerSchedules.orderRecovery }
+        { name: 'HoldExpirySchedule', value: timerSchedules.holdExpiry }
         { name: 'PoisonRedriveSchedule', value: timerSchedules.poisonRedrive }
         { name: 'ReconcileSchedule', value: timerSchedules.reconcile }
       ]

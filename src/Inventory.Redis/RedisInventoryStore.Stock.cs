@@ -11,10 +11,13 @@ public sealed partial class RedisInventoryStore
     public async Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default)
     {
         var byPartition = skus.Distinct(StringComparer.Ordinal).GroupBy(_partitioner.PartitionOf).ToList();
+        // Stock, held units and limits of a partition share its slot: the reads go out together, one round trip per server.
         var reads = byPartition.Select(g => Db.HashGetAsync(_keys.Stock(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
         var limitReads = byPartition.Select(g => Db.HashGetAsync(_keys.Limits(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
+        var heldReads = byPartition.Select(g => Db.HashGetAsync(_keys.Held(g.Key), g.Select(s => (RedisValue)s).ToArray())).ToList();
         var values = await Task.WhenAll(reads).ConfigureAwait(false);
         var limits = await Task.WhenAll(limitReads).ConfigureAwait(false);
+        var held = await Task.WhenAll(heldReads).ConfigureAwait(false);
 
         var found = new Dictionary<string, StockLevel>(StringComparer.Ordinal);
         for (var i = 0; i < byPartition.Count; i++)
@@ -24,7 +27,7 @@ public sealed partial class RedisInventoryStore
             {
                 if (!values[i][j].IsNull)
                 {
-                    found[group[j]] = new StockLevel(group[j], (long)values[i][j], limits[i][j].IsNull ? null : (long)limits[i][j]);
+                    found[group[j]] = new StockLevel(group[j], (long)values[i][j], held[i][j].IsNull ? 0 : (long)held[i][j], limits[i][j].IsNull ? null : (long)limits[i][j]);
                 }
             }
         }

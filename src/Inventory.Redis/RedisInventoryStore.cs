@@ -369,7 +369,9 @@ public sealed partial class RedisInventoryStore : IInventoryStore
         SendClaims(db, _partitioner.HomeOf(order.OrderId), [order], mode);
 
     /// <summary>One claim.lua call for orders of one home partition; its reply holds one answer per order, in order.</summary>
-    private Task<RedisResult> SendClaims(IDatabaseAsync db, int home, IReadOnlyList<Order> orders, string mode)
+    /// <param name="sweepable">False keeps multi-partition claims out of the pending set, whose sweep aborts them
+    /// (a reservation's commit only rolls forward).</param>
+    private Task<RedisResult> SendClaims(IDatabaseAsync db, int home, IReadOnlyList<Order> orders, string mode, bool sweepable = true)
     {
         const int stride = 6 + SeenFilter.Hashes;
         var keys = new RedisKey[3 + orders.Count];
@@ -389,7 +391,7 @@ public sealed partial class RedisInventoryStore : IInventoryStore
             args[at + 2] = order.EncodedLines;
             // An integer RedisValue goes out as the same decimal text, without a string per call.
             args[at + 3] = order.IsSinglePartition ? order.Partitions[0] : string.Join(' ', order.Partitions);
-            args[at + 4] = order.IsSinglePartition ? "0" : "1";
+            args[at + 4] = order.IsSinglePartition || !sweepable ? "0" : "1";
             args[at + 5] = mode;
             _seen.Fill(order.OrderId, args, at + 6);
         }

@@ -44,6 +44,18 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Returns reserved on the claim but not yet finished, scored by start, for the recovery sweep.</summary>
     public RedisKey OpenReturns(int home) => Tag(home) + ":returns";
 
+    /// <summary>A reservation on its home partition: state, lines, partitions, expiresAt, customer, answers.</summary>
+    public RedisKey Hold(int home, string reservationId) => Tag(home) + ":h:" + reservationId;
+
+    /// <summary>Reservations not final, scored by expiresAt (or by a retry time while between states): the expiry loop's list.</summary>
+    public RedisKey HoldExpiry(int home) => Tag(home) + ":expiry";
+
+    /// <summary>A reservation's lines in one partition: held, committed, released or expired, at an attempt.</summary>
+    public RedisKey HoldRecord(int partition, string reservationId) => Tag(partition) + ":hr:" + reservationId;
+
+    /// <summary>SKU to units held now in this partition ("reserved").</summary>
+    public RedisKey Held(int partition) => Tag(partition) + ":held";
+
     public RedisKey Adjustment(int partition, string sku, string adjustmentId) => Tag(partition) + ":a:" + sku + ":" + adjustmentId;
 
     public RedisKey Reconciled(int partition, string sku, long sequence) => Tag(partition) + ":r:" + sku + ":" + sequence;

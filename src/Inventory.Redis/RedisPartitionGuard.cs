@@ -105,6 +105,28 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
             customerId ?? "",
         ]);
 
+    /// <summary>Puts back one partition's part of a reservation SQL shows still held: its record, and its units in held.</summary>
+    /// <param name="lines">The reservation's lines in this partition with the stock right after each was held.</param>
+    public Task RestoreHoldRecordAsync(int partition, string reservationId, long attempt, IReadOnlyList<(OrderLine Line, long After)> lines, string customerId) =>
+        Db.ScriptEvaluateAsync(RedisScripts.RestoreHold, [_keys.HoldRecord(partition, reservationId), _keys.Held(partition)],
+        [
+            attempt, Order.Encode(lines.Select(l => l.Line)), string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
+            customerId, HoldLimits.MaxTtlSeconds + options.TtlSeconds,
+        ]);
+
+    /// <summary>Puts back a reservation SQL shows still held on its home, and schedules its expiry.</summary>
+    /// <param name="lines">All its lines (every partition) with the stock right after each was held: its answer.</param>
+    public Task RestoreHoldHomeAsync(int home, string reservationId, int[] partitions, long expiresAt, long attempt, string customerId, IReadOnlyList<(OrderLine Line, long After)> lines)
+    {
+        var plain = lines.Select(l => l.Line).ToList();
+        return Db.ScriptEvaluateAsync(RedisScripts.RestoreHoldHome, [_keys.Hold(home, reservationId), _keys.HoldExpiry(home)],
+        [
+            reservationId, customerId.Length == 0 ? Order.FingerprintOf(plain) : Order.FingerprintOf(plain) + "|" + customerId, Order.Encode(plain),
+            string.Join(' ', partitions), expiresAt, attempt, customerId, string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
+            HoldLimits.MaxTtlSeconds + options.TtlSeconds,
+        ]);
+    }
+
     /// <summary>Puts back the claim of an order SQL holds (restored: replays and cancels read the ledger's results).</summary>
     public Task RestoreClaimAsync(int home, string orderId, bool cancelled, int[] partitions, IReadOnlyList<(OrderLine Line, long After)> results, IReadOnlyList<OrderLine>? returned = null)
     {

@@ -26,6 +26,13 @@ internal static class RedisScripts
     public static readonly string ReturnApply = Load("return_apply");
     public static readonly string ReturnFinish = Load("return_finish");
     public static readonly string RestoreReturn = Load("restore_return");
+    public static readonly string HoldClaim = Load("hold_claim");
+    public static readonly string Hold = Load("hold");
+    public static readonly string HoldSettle = Load("hold_settle");
+    public static readonly string HoldCommit = Load("hold_commit");
+    public static readonly string HoldRelease = Load("hold_release");
+    public static readonly string RestoreHold = Load("restore_hold");
+    public static readonly string RestoreHoldHome = Load("restore_hold_home");
 
     private static string Load(string name)
     {

@@ -73,13 +73,41 @@ internal static class RouteDocumentation
             BodyTooLarge, NotJson,
             Problem(422, "The return id was already used with other lines."),
             new(503, "application/json status unknown: the outcome is unknown, retry with the same return id. problem+json with cause: nothing was restocked (partition_rebuilding, ledger_unavailable, or a Redis refusal such as redis_oom); retry after Retry-After with the same return id. problem+json with dependency: a backing service did not answer; retry.", typeof(ReturnStatusBody), Problem: true, Headers: ["Retry-After"])),
+        ["CreateReservation"] = new("Hold units for a while (a reservation); they come back by themselves at expiresAt unless committed", typeof(HoldRequestBody),
+            new JsonObject { ["reservationId"] = "H100", ["lines"] = new JsonArray(new JsonObject { ["sku"] = "iphone-15", ["quantity"] = 1 }), ["ttlSeconds"] = 600, ["customerId"] = "C42" },
+            Json(200, typeof(HoldBody), "Held: nobody else can buy these units until expiresAt. A repeat with the same id and lines answers the original body with Idempotent-Replayed: true.", "Idempotent-Replayed"),
+            Invalid("The body is invalid (ttlSeconds 30 to 3600); errors names each field at fault."),
+            Problem(404, "A SKU was never stocked (skus lists them); nothing was held."),
+            new(409, "Nothing held: a line is short (status insufficient: sku, requested, available) or would take the customer past the SKU's per-customer limit (status limit_exceeded: sku, limit, alreadyTaken, requested). Not remembered: the id may be used again.", typeof(HoldConflictBody)),
+            BodyTooLarge, NotJson,
+            Problem(422, "The reservation id was already used with other lines or another customer."),
+            new(503, "application/json status unknown: the outcome is unknown, retry with the same reservation id (it never holds twice; unfinished, it expires by itself). problem+json with cause: nothing was held (journal_backlog, partition_rebuilding, or a Redis refusal); retry after Retry-After. problem+json with dependency: a backing service did not answer; retry.", typeof(HoldStatusBody), Problem: true, Headers: ["Retry-After"])),
+        ["GetReservation"] = new("A reservation's state, lines and expiry", null, null,
+            Json(200, typeof(ReservationBody), "held, committed (with orderId), released or expired."),
+            Invalid("The reservation id is not a valid id."),
+            Problem(404, "No reservation with this id was held."),
+            DependencyDown),
+        ["CommitReservation"] = new("Turn held units into an order's deduction, without checking stock again", typeof(CommitHoldRequestBody),
+            new JsonObject { ["orderId"] = "A100" },
+            Json(200, typeof(DeductionBody), "Deducted under the order id (status deducted, lines with remaining); afterwards an ordinary order (GET, cancel, returns). A repeat says Idempotent-Replayed: true.", "Idempotent-Replayed"),
+            Invalid("The reservation id or the body is invalid; errors names the field."),
+            Problem(404, "No reservation with this id was held."),
+            new(409, "Not committed: expiresAt passed (status expired; the units came back), the reservation was released (status released), or the order id already stands for another deduction or commit (status conflict).", typeof(HoldStatusBody)),
+            BodyTooLarge, NotJson,
+            new(503, "application/json status unknown: retry the commit (idempotent). problem+json: nothing changed (cause, Retry-After) or a dependency did not answer; retry.", typeof(HoldStatusBody), Problem: true, Headers: ["Retry-After"])),
+        ["ReleaseReservation"] = new("Give held units back, exactly once", null, null,
+            Json(200, typeof(ReleaseBody), "Released: the units are sellable again (lines with the stock right after). A repeat says Idempotent-Replayed: true.", "Idempotent-Replayed"),
+            Invalid("The reservation id is not a valid id."),
+            Problem(404, "No reservation with this id was held."),
+            new(409, "Not released: the reservation was committed (status committed) or expired (status expired; the units came back already).", typeof(HoldStatusBody)),
+            new(503, "application/json status unknown: retry the release (idempotent). problem+json: a dependency did not answer; retry.", typeof(HoldStatusBody), Problem: true, Headers: ["Retry-After"])),
         ["GetStockHistory"] = new("A SKU's changes from SQL's ledger, oldest first", null, null,
             Json(200, typeof(HistoryBody), "One page of changes; next is the after of the following page, null on the last."),
             Invalid("after or limit is invalid (limit 1 to 500)."),
             Problem(404, "The SKU was never stocked."),
             Problem(503, "SQL is not configured or did not answer.")),
-        ["GetStock"] = new("Units available of one SKU", null, null,
-            Json(200, typeof(StockBody), "The SKU's stock."),
+        ["GetStock"] = new("Units available and reserved of one SKU", null, null,
+            Json(200, typeof(StockLevelBody), "The SKU's stock: available (sellable now) and reserved (held by reservations, already out of available)."),
             Invalid("The SKU is not a valid id."),
             Problem(404, "The SKU was never stocked."),
             DependencyDown),
@@ -180,6 +208,11 @@ internal static class RouteDocumentation
             nameof(ReturnStatusBody) => ["cancelled", "unknown"],
             nameof(OrderBody) => ["deducted", "cancelled", "pending"],
             nameof(HealthBody) => ["healthy", "degraded", "unhealthy"],
+            nameof(HoldBody) => ["held"],
+            nameof(HoldConflictBody) => ["insufficient", "limit_exceeded"],
+            nameof(HoldStatusBody) => ["expired", "released", "committed", "conflict", "unknown"],
+            nameof(ReleaseBody) => ["released"],
+            nameof(ReservationBody) => ["held", "committed", "released", "expired"],
             nameof(RetriedTaskBody) => ["pending"],
             _ => null,
         };
@@ -225,6 +258,7 @@ internal static class RouteDocumentation
             ["dependency"] = "The backing service that did not answer in time: redis, sql or queue.",
             ["orderId"] = "The order the answer is about (deductions, cancels and returns).",
             ["returnId"] = "The return the answer is about (returns).",
+            ["reservationId"] = "The reservation the answer is about (reservations).",
             ["sku"] = "The SKU the answer is about (stock writes).",
         };
         foreach (var (name, description) in descriptions)
@@ -337,7 +371,7 @@ internal static class RouteDocumentation
                     Name = name, In = ParameterLocation.Path, Required = true,
                     Description = $"1 to {Identifiers.MaxLength} characters of [A-Za-z0-9._:-], not only dots.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = Identifiers.MaxLength, Pattern = IdPattern },
-                    Example = name == "sku" ? "iphone-15" : "A100",
+                    Example = name switch { "sku" => "iphone-15", "reservationId" => "H100", _ => "A100" },
                 };
         }
 
@@ -383,6 +417,7 @@ internal static class RouteDocumentation
     {
         "deductions" => "Check and deduct an order's stock, read it, cancel it.",
         "stock" => "Read and change stock.",
+        "reservations" => "Hold units for a while, then commit them to an order or release them; unclaimed holds expire.",
         "health" => "Dependency status for probes.",
         "tasks" => "The task engine that persists to SQL (operators).",
         "reconciliation" => "Redis against SQL's ledger (operators).",
@@ -415,6 +450,8 @@ internal sealed class UnavailableProblem
     public string OrderId { get; init; } = "";
 
     public string ReturnId { get; init; } = "";
+
+    public string ReservationId { get; init; } = "";
 
     public string Sku { get; init; } = "";
 }
@@ -464,4 +501,31 @@ internal sealed class ReturnConflictBody
     public required string Status { get; init; }
 
     public IReadOnlyList<ExceedingLineBody> Lines { get; init; } = [];
+}
+
+/// <summary>
+/// Documentation only: a hold's 409, status insufficient (lines: sku, requested, available) or limit_exceeded
+/// (lines: sku, limit, alreadyTaken, requested), as one schema for the same reason as <see cref="DeductionConflictBody"/>.
+/// </summary>
+internal sealed class HoldConflictBody
+{
+    public required string ReservationId { get; init; }
+
+    public required string Status { get; init; }
+
+    public IReadOnlyList<HoldConflictLine> Lines { get; init; } = [];
+}
+
+/// <summary>Documentation only: a line of <see cref="HoldConflictBody"/>; available with insufficient, limit and alreadyTaken with limit_exceeded.</summary>
+internal sealed class HoldConflictLine
+{
+    public required string Sku { get; init; }
+
+    public required long Requested { get; init; }
+
+    public long? Available { get; init; }
+
+    public long? Limit { get; init; }
+
+    public long? AlreadyTaken { get; init; }
 }

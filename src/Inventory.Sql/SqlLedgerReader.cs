@@ -109,6 +109,16 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
         }
     }
 
+    public async IAsyncEnumerable<LedgerRow> StreamOpenHoldRowsAsync(DateTime since, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var row in connection.QueryUnbufferedAsync<LedgerRow>(Sql.Get(Statements.LedgerOpenHolds), new { since }, null, StreamTimeoutSeconds)
+            .WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return row;
+        }
+    }
+
     public async Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -154,7 +154,7 @@ public sealed class WorkerEngineTests : IAsyncLifetime
 /// </summary>
 public sealed class WorkerTimerTests : IAsyncLifetime
 {
-    private static readonly string[] Timers = ["DispatchTasks", "UnlockStaleLeases", "SweepJournals", "PruneTasks", "RedrivePoisonedWakeups", "ReconcileStock", "RecoverOrders"];
+    private static readonly string[] Timers = ["DispatchTasks", "UnlockStaleLeases", "SweepJournals", "PruneTasks", "RedrivePoisonedWakeups", "ReconcileStock", "RecoverOrders", "ExpireHolds"];
     private TestDatabase _database = null!;
     private RedisTarget _redis = null!;
     private FunctionsWorker _worker = null!;

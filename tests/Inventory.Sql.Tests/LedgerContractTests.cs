@@ -262,6 +262,17 @@ public class LedgerContractTests
         journal.Void("voided", "a", 6);
         // An adjustment id that spells like an order id is not an order.
         journal.Adjust("adj", "a", 5, "restock");
+        // A reservation committed to an order: the commit row (delta 0) is the order's deduction, with the quantity
+        // of the reservation's hold; a reservation id is no order, nor is one that was released or expired.
+        journal.Hold("h1", "a", 7);
+        journal.Hold("h1", "b", 2);
+        journal.CommitHold("committed", "h1", "a");
+        journal.CommitHold("committed", "h1", "b");
+        journal.Hold("h2", "b", 3);
+        journal.CommitHold("committed-cancelled", "h2", "b");
+        journal.Cancel("committed-cancelled", "b", 3);
+        journal.Hold("h3", "a", 1);
+        journal.Release("h3", "a", 1, expired: true);
         await InsertAsync(db, journal.History);
 
         async Task<OrderView?> View(string id) => OrderLedgerView.From(id, await db.Ledger.GetOrderLinesAsync(id));
@@ -271,6 +282,11 @@ public class LedgerContractTests
         Assert.Equal(Shape(new OrderView("retried", OrderState.Deducted, [new("a", 1), new("b", 1)], true)), Shape(await View("retried")));
         Assert.Equal(Shape(new OrderView("cancelled", OrderState.Cancelled, [new("a", 4), new("b", 5)], true)), Shape(await View("cancelled")));
         Assert.Equal(Shape(new OrderView("half", OrderState.Deducted, [new("a", 1), new("b", 1)], true)), Shape(await View("half")));
+        Assert.Equal(Shape(new OrderView("committed", OrderState.Deducted, [new("a", 7), new("b", 2)], true)), Shape(await View("committed")));
+        Assert.Equal(Shape(new OrderView("committed-cancelled", OrderState.Cancelled, [new("b", 3)], true)), Shape(await View("committed-cancelled")));
+        Assert.Equal([new OrderLine("a", 7), new OrderLine("b", 2)], (await View("committed"))!.Outstanding);
+        Assert.Null(await View("h1"));
+        Assert.Null(await View("h3"));
         Assert.Null(await View("voided"));
         Assert.Null(await View("adj"));
         Assert.Null(await View("never"));

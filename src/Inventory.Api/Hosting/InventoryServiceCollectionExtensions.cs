@@ -80,6 +80,7 @@ public static class InventoryServiceCollectionExtensions
         services.AddSingleton(sp => new HotSkuLimiter(sp.GetRequiredService<HotSkuOptions>()));
         services.AddSingleton<InventoryService>();
         services.AddSingleton<InventoryHandlers>();
+        services.AddSingleton<ReservationHandlers>();
         services.AddSingleton<EngineHandlers>();
         services.AddSingleton<ReconciliationHandlers>();
         services.AddSingleton(sp => new HistoryHandlers(sp.GetRequiredService<InventoryService>(), sp.GetService<ILedgerReader>()));

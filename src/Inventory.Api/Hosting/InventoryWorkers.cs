@@ -22,6 +22,8 @@ public static class InventoryWorkers
         TimeSpan Interval(string name, int seconds) => workers.GetValue($"{name}Interval", TimeSpan.FromSeconds(seconds));
 
         services.AddLoop("RecoverOrders", Interval("OrderRecovery", 10), (sp, ct) => sp.GetRequiredService<IInventoryStore>().RecoverAbandonedOrdersAsync(ct));
+        // Every second: a hold past expiresAt is back on sale within about two (docs/holds.md promises five).
+        services.AddLoop("ExpireHolds", Interval("HoldExpiry", 1), (sp, ct) => sp.GetRequiredService<IInventoryStore>().ExpireHoldsAsync(ct));
         var sqlConfigured = !string.IsNullOrWhiteSpace(configuration["Inventory:Sql:ConnectionString"]);
         if (!sqlConfigured || !workers.GetValue("Engine", true))
         {

@@ -210,11 +210,14 @@ public sealed partial class RedisRecovery(
             await RestoreCustomerTakenAsync(mine, cancellationToken).ConfigureAwait(false);
             progress.Phase("seen filters");
             var filters = await BuildSeenFiltersAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
+            progress.Phase("holds");
+            var holds = await LoadOpenHoldsAsync(since, cancellationToken).ConfigureAwait(false);
             foreach (var partition in mine)
             {
                 var started = time.GetTimestamp();
                 progress.Phase("records", partition);
                 var orders = await RestoreRecordsAsync(partition, since, cancellationToken).ConfigureAwait(false);
+                await RestoreHoldsAsync(partition, holds).ConfigureAwait(false);
                 await guard.MergeSeenAsync(partition, filters[partition]).ConfigureAwait(false);
                 filters.Remove(partition);
                 if (await guard.MarkRebuiltAsync(partition, _owner).ConfigureAwait(false))
@@ -397,6 +400,65 @@ public sealed partial class RedisRecovery(
             inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned, record.CustomerId));
             return true;
         }
+    }
+
+    /// <summary>A reservation SQL shows still held, from its hold rows' reasons ("expiresAt attempt [customerId]").</summary>
+    internal sealed record OpenHold(string ReservationId, long ExpiresAt, long Attempt, string CustomerId, IReadOnlyList<(OrderLine Line, long After)> Lines);
+
+    /// <summary>
+    /// Every reservation SQL shows still held (few: held units are on their way to a commit, release or expiry),
+    /// whatever its partitions: a lost partition may be the home of one whose units are elsewhere.
+    /// </summary>
+    private async Task<IReadOnlyList<OpenHold>> LoadOpenHoldsAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        var rows = new List<LedgerRow>();
+        await foreach (var row in ledger!.StreamOpenHoldRowsAsync(since, cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(row);
+        }
+
+        return OpenHoldsFromLedger(rows);
+    }
+
+    /// <summary>Groups hold rows by reservation; only its latest attempt's rows count, and rows without expiresAt are skipped.</summary>
+    internal static IReadOnlyList<OpenHold> OpenHoldsFromLedger(IEnumerable<LedgerRow> rows) =>
+        rows.Select(r => (Row: r, Reason: (r.Reason ?? "").Split(' ')))
+            .Where(r => r.Reason.Length >= 2 && long.TryParse(r.Reason[0], System.Globalization.CultureInfo.InvariantCulture, out _))
+            .GroupBy(r => r.Row.ReferenceId, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var attempt = g.Max(r => long.Parse(r.Reason[1], System.Globalization.CultureInfo.InvariantCulture));
+                var latest = g.Where(r => long.Parse(r.Reason[1], System.Globalization.CultureInfo.InvariantCulture) == attempt).ToList();
+                var reason = latest[0].Reason;
+                var lines = latest.GroupBy(r => r.Row.Sku, StringComparer.Ordinal).Select(s => s.MaxBy(r => r.Row.Seq).Row)
+                    .OrderBy(r => r.Sku, StringComparer.Ordinal).Select(r => (new OrderLine(r.Sku, -r.Delta), r.AvailableAfter)).ToList();
+                return new OpenHold(g.Key, long.Parse(reason[0], System.Globalization.CultureInfo.InvariantCulture), attempt, reason.Length > 2 ? reason[2] : "", lines);
+            })
+            .ToList();
+
+    /// <summary>
+    /// Before the partition sells again: the records and held counts of reservations held in it, and the reservations
+    /// whose home it is (with their expiry), so each still expires, commits or releases exactly once.
+    /// </summary>
+    private async Task RestoreHoldsAsync(int partition, IReadOnlyList<OpenHold> holds)
+    {
+        var restores = new List<Task>();
+        foreach (var hold in holds)
+        {
+            var here = hold.Lines.Where(l => partitioner.PartitionOf(l.Line.Sku) == partition).ToList();
+            if (here.Count > 0)
+            {
+                restores.Add(guard.RestoreHoldRecordAsync(partition, hold.ReservationId, hold.Attempt, here, hold.CustomerId));
+            }
+
+            if (partitioner.HoldHomeOf(hold.ReservationId) == partition)
+            {
+                var partitions = hold.Lines.Select(l => partitioner.PartitionOf(l.Line.Sku)).Distinct().Order().ToArray();
+                restores.Add(guard.RestoreHoldHomeAsync(partition, hold.ReservationId, partitions, hold.ExpiresAt, hold.Attempt, hold.CustomerId, hold.Lines));
+            }
+        }
+
+        await Task.WhenAll(restores).ConfigureAwait(false);
     }
 
     /// <param name="Restocked">Every line's deduction was restocked after it (the record says cancelled).</param>

@@ -181,7 +181,7 @@ public sealed class InventoryHandlers(InventoryService inventory, HealthReporter
         }
 
         var levels = await inventory.GetStockAsync([sku], request.HttpContext.RequestAborted);
-        return levels[0] is { } level ? Json(200, new StockBody(level.Sku, level.Available, level.LimitPerCustomer)) : UnknownSku(sku);
+        return levels[0] is { } level ? Json(200, new StockLevelBody(level.Sku, level.Available, level.Reserved, level.LimitPerCustomer)) : UnknownSku(sku);
     }
 
     public async Task<IResult> ListStockAsync(HttpRequest request)

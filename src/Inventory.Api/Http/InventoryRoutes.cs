@@ -29,6 +29,10 @@ public static class InventoryRoutes
         new("GetDeduction", "GET", "deductions/{orderId}", RouteAccess.Function, (s, r) => Inventory(s).GetDeductionAsync(r, Value(r, "orderId"))),
         new("CancelDeduction", "POST", "deductions/{orderId}/cancel", RouteAccess.Function, (s, r) => Inventory(s).CancelAsync(r, Value(r, "orderId"))),
         new("ReturnDeduction", "POST", "deductions/{orderId}/returns", RouteAccess.Function, (s, r) => Inventory(s).ReturnAsync(r, Value(r, "orderId"))),
+        new("CreateReservation", "POST", "reservations", RouteAccess.Function, (s, r) => Reservations(s).HoldAsync(r)),
+        new("GetReservation", "GET", "reservations/{reservationId}", RouteAccess.Function, (s, r) => Reservations(s).GetAsync(r, Value(r, "reservationId"))),
+        new("CommitReservation", "POST", "reservations/{reservationId}/commit", RouteAccess.Function, (s, r) => Reservations(s).CommitAsync(r, Value(r, "reservationId"))),
+        new("ReleaseReservation", "POST", "reservations/{reservationId}/release", RouteAccess.Function, (s, r) => Reservations(s).ReleaseAsync(r, Value(r, "reservationId"))),
         new("GetStock", "GET", "stock/{sku}", RouteAccess.Function, (s, r) => Inventory(s).GetStockAsync(r, Value(r, "sku"))),
         new("ListStock", "GET", "stock", RouteAccess.Function, (s, r) => Inventory(s).ListStockAsync(r)),
         new("SetStock", "PUT", "stock/{sku}", RouteAccess.Admin, (s, r) => Inventory(s).SetStockAsync(r, Value(r, "sku"))),
@@ -44,6 +48,8 @@ public static class InventoryRoutes
     ];
 
     private static ReconciliationHandlers Reconciliation(IServiceProvider services) => services.GetRequiredService<ReconciliationHandlers>();
+
+    private static ReservationHandlers Reservations(IServiceProvider services) => services.GetRequiredService<ReservationHandlers>();
 
     private static InventoryHandlers Inventory(IServiceProvider services) => services.GetRequiredService<InventoryHandlers>();
 

@@ -59,4 +59,9 @@ internal sealed class JsonBodyResult(int status, object body, string contentType
 [JsonSerializable(typeof(LimitExceededBody))]
 [JsonSerializable(typeof(StockBody))]
 [JsonSerializable(typeof(OrderBody))]
+[JsonSerializable(typeof(StockLevelBody))]
+[JsonSerializable(typeof(HoldBody))]
+[JsonSerializable(typeof(HoldInsufficientBody))]
+[JsonSerializable(typeof(HoldLimitExceededBody))]
+[JsonSerializable(typeof(HoldStatusBody))]
 internal sealed partial class ResponseJson : JsonSerializerContext;

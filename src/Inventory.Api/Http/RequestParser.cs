@@ -117,6 +117,21 @@ internal sealed class RequestParser(string prefix = "")
         return IsValid ? new ReturnRequest(orderId, returnId!, lines, reason) : null;
     }
 
+    /// <summary>A hold's body: reservation id, lines, ttlSeconds (30 to 3600, default 600), optional customer id.</summary>
+    public HoldRequest? Hold(JsonElement body)
+    {
+        var reservationId = Identifier(body, "reservationId");
+        var lines = Lines(body);
+        var ttl = Integer(body, "ttlSeconds", HoldLimits.MinTtlSeconds, HoldLimits.MaxTtlSeconds, required: false) ?? HoldLimits.DefaultTtlSeconds;
+        string? customerId = null;
+        if (body.TryGetProperty("customerId", out var customer) && customer.ValueKind != JsonValueKind.Null)
+        {
+            customerId = Identifier(body, "customerId");
+        }
+
+        return IsValid ? new HoldRequest(reservationId!, lines, (int)ttl, customerId) : null;
+    }
+
     /// <summary>1 to 100 lines of sku and quantity; a SKU's quantities may add up to at most the per-line maximum.</summary>
     public List<OrderLine> Lines(JsonElement body)
     {

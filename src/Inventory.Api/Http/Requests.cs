@@ -16,3 +16,7 @@ public sealed record SetStockRequestBody(long Available, long? ExpectedAvailable
 public sealed record AdjustmentRequestBody(string AdjustmentId, long Delta, string? Reason);
 
 public sealed record ReturnRequestBody(string ReturnId, IReadOnlyList<DeductionLineRequest> Lines, string? Reason);
+
+public sealed record HoldRequestBody(string ReservationId, IReadOnlyList<DeductionLineRequest> Lines, int? TtlSeconds, string? CustomerId);
+
+public sealed record CommitHoldRequestBody(string OrderId);

@@ -43,6 +43,34 @@ public sealed record StockBody(
     long Available,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? LimitPerCustomer = null);
 
+/// <param name="Reserved">Units held by reservations now; they are already out of <paramref name="Available"/>.</param>
+/// <param name="LimitPerCustomer">Units one customer may take of the SKU in all; absent when there is no limit.</param>
+public sealed record StockLevelBody(
+    string Sku,
+    long Available,
+    long Reserved,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] long? LimitPerCustomer = null);
+
+/// <param name="ExpiresAt">When the units come back by themselves unless committed (RFC 3339, UTC).</param>
+/// <param name="Lines">Each line with what is still sellable of its SKU right after the hold.</param>
+public sealed record HoldBody(string ReservationId, string Status, DateTime ExpiresAt, IReadOnlyList<DeductedLine> Lines);
+
+public sealed record HoldInsufficientBody(string ReservationId, string Status, IReadOnlyList<ShortLineBody> Lines);
+
+public sealed record HoldLimitExceededBody(string ReservationId, string Status, IReadOnlyList<LimitLineBody> Lines);
+
+/// <param name="Status">409: expired, released, committed or conflict; 503: unknown (retry, it is idempotent).</param>
+public sealed record HoldStatusBody(string ReservationId, string Status);
+
+/// <param name="Lines">Each released line with the SKU's stock right after.</param>
+public sealed record ReleaseBody(string ReservationId, string Status, IReadOnlyList<DeductedLine> Lines);
+
+/// <param name="Status">held, committed, released or expired.</param>
+/// <param name="OrderId">The order the units became, once committed.</param>
+public sealed record ReservationBody(
+    string ReservationId, string Status, DateTime ExpiresAt, IReadOnlyList<OrderLineBody> Lines,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] string? OrderId);
+
 public sealed record StockListBody(IReadOnlyList<StockBody> Items, IReadOnlyList<string> Unknown);
 
 /// <param name="Next">The sequence to pass as <c>after</c> for the next page; null on the last page.</param>

@@ -56,6 +56,41 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
         return outcome;
     }
 
+    public async Task<HoldOutcome> HoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
+    {
+        var outcome = await TimeAsync("hold", () => inner.HoldAsync(request, cancellationToken), o => o.Status == HoldStatus.Unknown).ConfigureAwait(false);
+        LogHold(logger, outcome.ReservationId, outcome.Status, outcome.Replayed, outcome.Lines.Sum(l => l.Quantity));
+        return outcome;
+    }
+
+    public async Task<HoldSettleOutcome> CommitHoldAsync(string reservationId, string orderId, CancellationToken cancellationToken = default)
+    {
+        var outcome = await TimeAsync("hold_commit", () => inner.CommitHoldAsync(reservationId, orderId, cancellationToken), o => o.Status == HoldSettleStatus.Unknown).ConfigureAwait(false);
+        LogHoldSettled(logger, reservationId, "commit", outcome.Status, outcome.Replayed, orderId);
+        return outcome;
+    }
+
+    public async Task<HoldSettleOutcome> ReleaseHoldAsync(string reservationId, CancellationToken cancellationToken = default)
+    {
+        var outcome = await TimeAsync("hold_release", () => inner.ReleaseHoldAsync(reservationId, cancellationToken), o => o.Status == HoldSettleStatus.Unknown).ConfigureAwait(false);
+        LogHoldSettled(logger, reservationId, "release", outcome.Status, outcome.Replayed, null);
+        return outcome;
+    }
+
+    public Task<HoldView?> GetHoldAsync(string reservationId, CancellationToken cancellationToken = default) =>
+        TimeAsync("get_hold", () => inner.GetHoldAsync(reservationId, cancellationToken));
+
+    public async Task<int> ExpireHoldsAsync(CancellationToken cancellationToken = default)
+    {
+        var expired = await TimeAsync("expire_holds", () => inner.ExpireHoldsAsync(cancellationToken)).ConfigureAwait(false);
+        if (expired > 0)
+        {
+            LogHoldsExpired(logger, expired);
+        }
+
+        return expired;
+    }
+
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         TimeAsync("get_stock", () => inner.GetStockAsync(skus, cancellationToken));
 
@@ -189,6 +224,16 @@ public sealed partial class InstrumentedInventoryStore(IInventoryStore inner, IL
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cancel of order {OrderId}: outcome unknown after a Redis failure; the client may retry")]
     private static partial void LogCancelUnknown(ILogger logger, string orderId);
+
+    // Debug: a hold is a checkout step, as frequent as deductions at flash-sale rates.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reservation {ReservationId}: {Status} (replayed: {Replayed}), {Units} units held")]
+    private static partial void LogHold(ILogger logger, string reservationId, HoldStatus status, bool replayed, long units);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reservation {ReservationId} {Action}: {Status} (replayed: {Replayed}), order {OrderId}")]
+    private static partial void LogHoldSettled(ILogger logger, string reservationId, string action, HoldSettleStatus status, bool replayed, string? orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expired or finished {Count} reservations")]
+    private static partial void LogHoldsExpired(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Return {ReturnId} of order {OrderId}: {Status} (replayed: {Replayed}), {Units} units restocked")]
     private static partial void LogReturn(ILogger logger, string orderId, string returnId, ReturnStatus status, bool replayed, long units);

@@ -20,6 +20,23 @@ public interface IInventoryStore : IHealthContributor
     /// <summary>Restocks part of a deducted order, once per (order id, return id), never more than is left to return.</summary>
     Task<ReturnOutcome> ReturnAsync(ReturnRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Takes units out of stock for a while, idempotent by reservation id; they come back by themselves at expiresAt.</summary>
+    Task<HoldOutcome> HoldAsync(HoldRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>The held units become the order's deduction, without a second stock check; exclusive with release and expiry.</summary>
+    Task<HoldSettleOutcome> CommitHoldAsync(string reservationId, string orderId, CancellationToken cancellationToken = default);
+
+    /// <summary>The held units are sellable again, exactly once.</summary>
+    Task<HoldSettleOutcome> ReleaseHoldAsync(string reservationId, CancellationToken cancellationToken = default);
+
+    Task<HoldView?> GetHoldAsync(string reservationId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives back the units of every reservation past its expiresAt, once each, and rolls forward commits and
+    /// releases a process left midway. Called every second by a timer (Functions) or a loop (plain server). Returns how many.
+    /// </summary>
+    Task<int> ExpireHoldsAsync(CancellationToken cancellationToken = default);
+
     Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default);
 
     /// <param name="limitPerCustomer">The SKU's per-customer limit from now on; null removes it.</param>

@@ -113,6 +113,18 @@ public sealed class InventoryService(IInventoryStore store, HotSkuLimiter limite
     public Task<ReturnOutcome> ReturnAsync(ReturnRequest request, CancellationToken cancellationToken = default) =>
         store.ReturnAsync(request, cancellationToken);
 
+    public Task<HoldOutcome> HoldAsync(HoldRequest request, CancellationToken cancellationToken = default) =>
+        store.HoldAsync(request, cancellationToken);
+
+    public Task<HoldSettleOutcome> CommitHoldAsync(string reservationId, string orderId, CancellationToken cancellationToken = default) =>
+        store.CommitHoldAsync(reservationId, orderId, cancellationToken);
+
+    public Task<HoldSettleOutcome> ReleaseHoldAsync(string reservationId, CancellationToken cancellationToken = default) =>
+        store.ReleaseHoldAsync(reservationId, cancellationToken);
+
+    public Task<HoldView?> GetHoldAsync(string reservationId, CancellationToken cancellationToken = default) =>
+        store.GetHoldAsync(reservationId, cancellationToken);
+
     public Task<IReadOnlyList<StockLevel?>> GetStockAsync(IReadOnlyList<string> skus, CancellationToken cancellationToken = default) =>
         store.GetStockAsync(skus, cancellationToken);
 

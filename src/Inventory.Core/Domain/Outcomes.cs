@@ -99,8 +99,9 @@ public enum CancelStatus
 
 public sealed record CancelOutcome(string OrderId, CancelStatus Status, IReadOnlyList<LineResult> Lines, bool Replayed = false, string? Cause = null, TimeSpan? RetryAfter = null);
 
+/// <param name="Reserved">Units held by reservations now (already out of <paramref name="Available"/>).</param>
 /// <param name="LimitPerCustomer">Units of the SKU one customer may take in all (null: no limit).</param>
-public sealed record StockLevel(string Sku, long Available, long? LimitPerCustomer = null);
+public sealed record StockLevel(string Sku, long Available, long Reserved = 0, long? LimitPerCustomer = null);
 
 public enum StockChangeStatus
 {

@@ -19,4 +19,7 @@ public sealed class Partitioner
 
     /// <summary>The order's home partition holds its claim: where GET and cancel find it by id alone.</summary>
     public int HomeOf(string orderId) => (int)(StableHash.Of("order/" + orderId) % (uint)Count);
+
+    /// <summary>A reservation's home: its own namespace, so a reservation id may spell the same as an order id.</summary>
+    public int HoldHomeOf(string reservationId) => (int)(StableHash.Of("hold/" + reservationId) % (uint)Count);
 }

@@ -44,6 +44,10 @@ public interface ILedgerReader
     /// less cancels, voids and returns), zeros included: for rebuilding the per-customer counters.
     /// </summary>
     Task<IReadOnlyList<CustomerTakenRow>> GetCustomerTakenAsync(int partition, CancellationToken cancellationToken = default);
+    /// Hold rows since a time with no later release, expire or commit of their reservation on their SKU: the
+    /// reservations still held, ordered by reservation id, then SKU; streamed. For restoring them after data loss.
+    /// </summary>
+    IAsyncEnumerable<LedgerRow> StreamOpenHoldRowsAsync(DateTime since, CancellationToken cancellationToken = default);
 
     /// <summary>Deduct, cancel and void rows per journal partition since a time.</summary>
     Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default);

@@ -46,6 +46,14 @@ public sealed class InMemoryJournal : IJournal
 
     public JournalEntry Adjust(string adjustmentId, string sku, long delta, string reason) => Append(ChangeKinds.Adjust, adjustmentId, sku, _ => delta, reason);
 
+    public JournalEntry Hold(string reservationId, string sku, long quantity) => Append(ChangeKinds.Hold, reservationId, sku, _ => -quantity, null);
+
+    /// <summary>As hold_commit.lua journals it: delta 0 under the order id, the reservation id as the reason.</summary>
+    public JournalEntry CommitHold(string orderId, string reservationId, string sku) => Append(ChangeKinds.Commit, orderId, sku, _ => 0, reservationId);
+
+    public JournalEntry Release(string reservationId, string sku, long quantity, bool expired = false) =>
+        Append(expired ? ChangeKinds.Expire : ChangeKinds.Release, reservationId, sku, _ => quantity, null);
+
     /// <summary>Every entry ever appended, trimmed or not, in append order.</summary>
     public IReadOnlyList<JournalEntry> History
     {

@@ -11,6 +11,15 @@ public static class ChangeKinds
     public const string Adjust = "adjust";
     /// <summary>Part of a deducted order restocked; ReferenceId is the order id, Reason starts with the return id.</summary>
     public const string Return = "return";
+    /// <summary>Units held by a reservation (delta minus the units); ReferenceId is the reservation id.</summary>
+    public const string Hold = "hold";
+    /// <summary>A reservation's held units became an order's deduction: delta 0 (they left stock when held);
+    /// ReferenceId is the order id, Reason the reservation id.</summary>
+    public const string Commit = "commit";
+    /// <summary>A reservation's held units given back by the caller (or a refused hold rolled back); ReferenceId is the reservation id.</summary>
+    public const string Release = "release";
+    /// <summary>A reservation's held units given back at expiresAt by the expiry loop; ReferenceId is the reservation id.</summary>
+    public const string Expire = "expire";
 }
 
 /// <summary>
@@ -21,8 +30,9 @@ public static class ChangeKinds
 /// <param name="Partition">The Redis partition (hash tag) whose journal holds the entry.</param>
 /// <param name="StreamId">The Redis stream id, e.g. "1732550000000-0"; increasing within a partition.</param>
 /// <param name="Kind">One of <see cref="ChangeKinds"/>.</param>
-/// <param name="ReferenceId">The order id (deduct, cancel, void), the adjustment id (adjust) or empty (set).</param>
-/// <param name="CustomerId">The order's customer (deduct, cancel, void, return), whose per-customer units the change moved; null for none.</param>
+/// <param name="ReferenceId">The order id (deduct, cancel, void, return, commit), the reservation id (hold, release,
+/// expire), the adjustment id (adjust) or empty (set).</param>
+/// <param name="CustomerId">The order's or reservation's customer (deduct, cancel, void, return, hold, release, expire), whose per-customer units the change moved; null for none.</param>
 /// <param name="LimitPerCustomer">A set's limitPerCustomer right after it (null: no limit; always null for other kinds).</param>
 public sealed record JournalEntry(
     int Partition,

@@ -109,6 +109,7 @@ public sealed class FunctionsAppTests : IAsyncLifetime
         Assert.NotEmpty(timers);
         Assert.All(timers, t => Assert.Matches("^%[A-Za-z]+Schedule%$", t.Binding["schedule"]!.GetValue<string>()));
         Assert.Contains(timers, t => t.Function == "RecoverOrders");
+        Assert.Contains(timers, t => t.Function == "ExpireHolds");
 
         var queues = bindings.Where(b => b.Binding["type"]!.GetValue<string>() is "queueTrigger" or "queue").ToList();
         Assert.All(queues, q => Assert.StartsWith("inventory-", q.Binding["queueName"]!.GetValue<string>(), StringComparison.Ordinal));
