@@ -84,10 +84,31 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
 
     /// <summary>
     /// Rebuild: each customer's units per SKU of a lost partition, as SQL's ledger sums them. Written whole (zeros
-    /// too, so a counter that survived stale is reset); the partition sells no unit until its marker is back.
+    /// too, so a counter that survived stale is reset); the partition sells no unit until its marker is back. Only
+    /// while <paramref name="owner"/> holds the rebuild lock and the partition is unmarked: false (nothing written)
+    /// once another instance took over, whose partition may already sell and move the counters.
     /// </summary>
-    public Task RestoreCustomerTakenAsync(int partition, string customerId, IReadOnlyList<(string Sku, long Taken)> taken) =>
-        Db.HashSetAsync(_keys.CustomerTaken(partition, customerId), taken.Select(t => new HashEntry(t.Sku, t.Taken)).ToArray());
+    public async Task<bool> RestoreCustomerTakenAsync(int partition, string owner, string customerId, IReadOnlyList<(string Sku, long Taken)> taken)
+    {
+        foreach (var chunk in taken.Chunk(300))
+        {
+            var args = new RedisValue[1 + (2 * chunk.Length)];
+            args[0] = owner;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                args[1 + (2 * i)] = chunk[i].Sku;
+                args[2 + (2 * i)] = chunk[i].Taken;
+            }
+
+            if ((long)await Db.ScriptEvaluateAsync(RedisScripts.RestoreCustomer,
+                [_keys.RebuildLock(partition), _keys.Marker(partition), _keys.CustomerTaken(partition, customerId)], args).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <param name="lines">The order's lines in this partition with the stock right after each was deducted.</param>
     /// <param name="restocked">For a cancelled order, the lines with the stock right after each was restocked.</param>

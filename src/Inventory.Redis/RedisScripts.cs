@@ -26,6 +26,7 @@ internal static class RedisScripts
     public static readonly string ReturnApply = Load("return_apply");
     public static readonly string ReturnFinish = Load("return_finish");
     public static readonly string RestoreReturn = Load("restore_return");
+    public static readonly string RestoreCustomer = Load("restore_customer");
 
     private static string Load(string name)
     {

@@ -318,7 +318,7 @@ public sealed partial class RedisRecovery(
         {
             var rows = await ledger!.GetCustomerTakenAsync(partition, cancellationToken).ConfigureAwait(false);
             await Task.WhenAll(rows.GroupBy(r => r.CustomerId, StringComparer.Ordinal)
-                .Select(g => guard.RestoreCustomerTakenAsync(partition, g.Key, g.Select(r => (r.Sku, r.Taken)).ToList()))).ConfigureAwait(false);
+                .Select(g => guard.RestoreCustomerTakenAsync(partition, _owner, g.Key, g.Select(r => (r.Sku, r.Taken)).ToList()))).ConfigureAwait(false);
         }
     }
 

@@ -38,12 +38,12 @@ public class CustomerCounterRebuildTests
             await Task.Delay(50);
         }
 
-        await redis.Guard.RestoreCustomerTakenAsync(partition, customer, readByA);
+        Assert.True(await redis.Guard.RestoreCustomerTakenAsync(partition, "B", customer, readByA));
         Assert.True(await redis.Guard.MarkRebuiltAsync(partition, "B"));
         Assert.Equal(DeductionStatus.Deducted, (await redis.Store.DeductAsync(Order(redis, "o1", customer, (sku, 2)))).Status);
 
         // A wakes up: its write lands on a partition that sells again.
-        await redis.Guard.RestoreCustomerTakenAsync(partition, customer, readByA);
+        Assert.False(await redis.Guard.RestoreCustomerTakenAsync(partition, "A", customer, readByA));
 
         var beyond = await redis.Store.DeductAsync(Order(redis, "o2", customer, (sku, 2)));
         Assert.Equal(DeductionStatus.LimitExceeded, beyond.Status);
