@@ -40,7 +40,7 @@ public sealed class RedisRecoveryOptions
 /// </summary>
 public sealed partial class RedisRecovery(
     RedisPartitionGuard guard, RedisOptions redisOptions, Partitioner partitioner, RedisRecoveryOptions options,
-    RedisRebuildProgress progress, ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null) : BackgroundService
+    RedisRebuildProgress progress, ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null, IJournal? journal = null) : BackgroundService
 {
     /// <summary>Names this process on rebuild locks.</summary>
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -311,14 +311,61 @@ public sealed partial class RedisRecovery(
     /// <summary>
     /// Each customer's units per SKU of the lost partitions, summed by SQL over the whole ledger (limits count for
     /// ever, not for the idempotency TTL), so deduct.lua checks limits against them once the partition sells again.
+    /// Plus what survived of the journal past SQL's cursor: a drain that ran out of time (the engine behind) leaves
+    /// sales and give-backs SQL does not hold yet, which moved the counters as much as the persisted ones did (stock
+    /// keeps them through restore_stock.lua's sequence guard; the counters have no sequence).
     /// </summary>
     private async Task RestoreCustomerTakenAsync(List<int> lost, CancellationToken cancellationToken)
     {
         foreach (var partition in lost)
         {
+            var (rows, cursor) = await CustomerTakenAtCursorAsync(partition, cancellationToken).ConfigureAwait(false);
+            var taken = new Dictionary<(string Customer, string Sku), long>();
+            foreach (var row in rows)
+            {
+                taken[(row.CustomerId, row.Sku)] = row.Taken;
+            }
+
+            var after = cursor;
+            while (journal is not null)
+            {
+                var entries = await journal.ReadAsync(partition, after, 1000, cancellationToken).ConfigureAwait(false);
+                foreach (var entry in entries.Where(e => e.CustomerId is not null))
+                {
+                    var key = (entry.CustomerId!, entry.Sku);
+                    taken[key] = taken.GetValueOrDefault(key) - entry.Delta;
+                }
+
+                if (entries.Count < 1000)
+                {
+                    break;
+                }
+
+                after = entries[^1].StreamId;
+            }
+
+            await Task.WhenAll(taken.GroupBy(t => t.Key.Customer, StringComparer.Ordinal)
+                .Select(g => guard.RestoreCustomerTakenAsync(partition, _owner, g.Key, g.Select(t => (t.Key.Sku, t.Value)).ToList()))).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// SQL's per-customer totals of a partition and the cursor they correspond to: the engine inserts rows and moves
+    /// the cursor in one transaction, so totals read between two equal cursor reads hold exactly the entries up to it.
+    /// </summary>
+    private async Task<(IReadOnlyList<CustomerTakenRow> Rows, string Cursor)> CustomerTakenAtCursorAsync(int partition, CancellationToken cancellationToken)
+    {
+        async Task<string> CursorAsync() =>
+            (await ledger!.GetCursorsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(c => c.JournalPartition == partition)?.PersistedThrough ?? "0";
+
+        while (true)
+        {
+            var before = await CursorAsync().ConfigureAwait(false);
             var rows = await ledger!.GetCustomerTakenAsync(partition, cancellationToken).ConfigureAwait(false);
-            await Task.WhenAll(rows.GroupBy(r => r.CustomerId, StringComparer.Ordinal)
-                .Select(g => guard.RestoreCustomerTakenAsync(partition, _owner, g.Key, g.Select(r => (r.Sku, r.Taken)).ToList()))).ConfigureAwait(false);
+            if (await CursorAsync().ConfigureAwait(false) == before)
+            {
+                return (rows, before);
+            }
         }
     }
 
