@@ -114,7 +114,10 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
     /// <param name="restocked">For a cancelled order, the lines with the stock right after each was restocked.</param>
     /// <param name="returned">Units of each SKU that returns restocked since the deduction.</param>
     /// <param name="customerId">The order's customer, whose allowance a later cancel or return gives back.</param>
-    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked, IReadOnlyList<OrderLine>? returned = null, string? customerId = null) =>
+    /// <param name="returns">Each return id that restocked here with its result here (<c>R:&lt;returnId&gt;</c>), so
+    /// return_apply.lua replays a return rolled forward after the rebuild instead of restocking it again.</param>
+    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked,
+        IReadOnlyList<OrderLine>? returned = null, string? customerId = null, IReadOnlyList<(string ReturnId, string Result)>? returns = null) =>
         Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, orderId)],
         [
             cancelled ? "cancelled" : "deducted",
@@ -124,6 +127,7 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
             options.TtlSeconds,
             Order.Encode(returned ?? []),
             customerId ?? "",
+            .. (returns ?? []).SelectMany(r => new RedisValue[] { r.ReturnId, r.Result }),
         ]);
 
     /// <summary>Puts back the claim of an order SQL holds (restored: replays and cancels read the ledger's results).</summary>

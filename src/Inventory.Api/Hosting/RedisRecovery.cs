@@ -441,7 +441,7 @@ public sealed partial class RedisRecovery(
                 return false;
             }
 
-            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned, record.CustomerId));
+            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned, record.CustomerId, record.Returns));
             return true;
         }
     }
@@ -450,8 +450,10 @@ public sealed partial class RedisRecovery(
     /// <param name="Restocks">For a cancelled record, what the cancel restocked: each deduction less what returns had restocked before it.</param>
     /// <param name="Returned">Units of each SKU that returns restocked since its deduction (the record's <c>ret</c> totals).</param>
     /// <param name="CustomerId">The customer the standing deductions named, whose allowance a cancel or return gives back.</param>
+    /// <param name="Returns">Each return that restocked here since the deductions, by id, with its result here (the
+    /// record's <c>R:&lt;returnId&gt;</c>): a return left open on its claim and rolled forward later replays, not restocks again.</param>
     internal sealed record LedgerRecord(bool Restocked, IReadOnlyList<(OrderLine Line, long After)> Lines, IReadOnlyList<(OrderLine Line, long After)> Restocks,
-        IReadOnlyList<OrderLine> Returned, string? CustomerId = null);
+        IReadOnlyList<OrderLine> Returned, string? CustomerId = null, IReadOnlyList<(string ReturnId, string Result)>? Returns = null);
 
     /// <summary>
     /// What one partition's record of an order must say, from the order's rows there: per SKU the latest row decides
@@ -468,8 +470,9 @@ public sealed partial class RedisRecovery(
                 var deduct = g.Last(r => r.Kind == ChangeKinds.Deduct);
                 var restock = g.LastOrDefault(r => r.Kind == ChangeKinds.Cancel && r.Seq > deduct.Seq);
                 // What returns restocked since: a restored record must say so, or a cancel or return would restock it again.
-                var returned = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
-                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned, deduct.CustomerId);
+                var returns = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).ToList();
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter,
+                    Returned: returns.Sum(r => r.Delta), deduct.CustomerId, Returns: returns);
             }).ToList();
         if (lines.Count == 0)
         {
@@ -480,7 +483,11 @@ public sealed partial class RedisRecovery(
         return new LedgerRecord(restocked, lines.Select(l => (l.Line, l.After)).ToList(),
             restocked ? lines.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
             lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList(),
-            lines.Select(l => l.CustomerId).FirstOrDefault(c => c is not null));
+            lines.Select(l => l.CustomerId).FirstOrDefault(c => c is not null),
+            lines.SelectMany(l => l.Returns).Where(r => SkuHistory.ReturnIdOf(r.Reason) is not null)
+                .GroupBy(r => SkuHistory.ReturnIdOf(r.Reason)!, StringComparer.Ordinal)
+                .Select(g => (g.Key, string.Join(',', g.OrderBy(r => r.Seq).Select(r => FormattableString.Invariant($"{r.Sku} {r.Delta} {r.AvailableAfter}")))))
+                .ToList());
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL ({LedgerRows} ledger rows); intact partitions keep selling")]
