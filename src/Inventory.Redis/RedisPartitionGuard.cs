@@ -84,16 +84,40 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
 
     /// <summary>
     /// Rebuild: each customer's units per SKU of a lost partition, as SQL's ledger sums them. Written whole (zeros
-    /// too, so a counter that survived stale is reset); the partition sells no unit until its marker is back.
+    /// too, so a counter that survived stale is reset); the partition sells no unit until its marker is back. Only
+    /// while <paramref name="owner"/> holds the rebuild lock and the partition is unmarked: false (nothing written)
+    /// once another instance took over, whose partition may already sell and move the counters.
     /// </summary>
-    public Task RestoreCustomerTakenAsync(int partition, string customerId, IReadOnlyList<(string Sku, long Taken)> taken) =>
-        Db.HashSetAsync(_keys.CustomerTaken(partition, customerId), taken.Select(t => new HashEntry(t.Sku, t.Taken)).ToArray());
+    public async Task<bool> RestoreCustomerTakenAsync(int partition, string owner, string customerId, IReadOnlyList<(string Sku, long Taken)> taken)
+    {
+        foreach (var chunk in taken.Chunk(300))
+        {
+            var args = new RedisValue[1 + (2 * chunk.Length)];
+            args[0] = owner;
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                args[1 + (2 * i)] = chunk[i].Sku;
+                args[2 + (2 * i)] = chunk[i].Taken;
+            }
+
+            if ((long)await Db.ScriptEvaluateAsync(RedisScripts.RestoreCustomer,
+                [_keys.RebuildLock(partition), _keys.Marker(partition), _keys.CustomerTaken(partition, customerId)], args).ConfigureAwait(false) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <param name="lines">The order's lines in this partition with the stock right after each was deducted.</param>
     /// <param name="restocked">For a cancelled order, the lines with the stock right after each was restocked.</param>
     /// <param name="returned">Units of each SKU that returns restocked since the deduction.</param>
     /// <param name="customerId">The order's customer, whose allowance a later cancel or return gives back.</param>
-    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked, IReadOnlyList<OrderLine>? returned = null, string? customerId = null) =>
+    /// <param name="returns">Each return id that restocked here with its result here (<c>R:&lt;returnId&gt;</c>), so
+    /// return_apply.lua replays a return rolled forward after the rebuild instead of restocking it again.</param>
+    public Task RestoreRecordAsync(int partition, string orderId, bool cancelled, IReadOnlyList<(OrderLine Line, long After)> lines, IReadOnlyList<(OrderLine Line, long After)> restocked,
+        IReadOnlyList<OrderLine>? returned = null, string? customerId = null, IReadOnlyList<(string ReturnId, string Result)>? returns = null) =>
         Db.ScriptEvaluateAsync(RedisScripts.RestoreRecord, [_keys.Record(partition, orderId)],
         [
             cancelled ? "cancelled" : "deducted",
@@ -103,6 +127,7 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
             options.TtlSeconds,
             Order.Encode(returned ?? []),
             customerId ?? "",
+            .. (returns ?? []).SelectMany(r => new RedisValue[] { r.ReturnId, r.Result }),
         ]);
 
     /// <summary>Puts back one partition's part of a reservation SQL shows still held: its record, and its units in held.</summary>

@@ -40,7 +40,7 @@ public sealed class RedisRecoveryOptions
 /// </summary>
 public sealed partial class RedisRecovery(
     RedisPartitionGuard guard, RedisOptions redisOptions, Partitioner partitioner, RedisRecoveryOptions options,
-    RedisRebuildProgress progress, ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null) : BackgroundService
+    RedisRebuildProgress progress, ILogger<RedisRecovery> logger, TimeProvider time, ILedgerReader? ledger = null, IJournal? journal = null) : BackgroundService
 {
     /// <summary>Names this process on rebuild locks.</summary>
     private readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
@@ -314,14 +314,61 @@ public sealed partial class RedisRecovery(
     /// <summary>
     /// Each customer's units per SKU of the lost partitions, summed by SQL over the whole ledger (limits count for
     /// ever, not for the idempotency TTL), so deduct.lua checks limits against them once the partition sells again.
+    /// Plus what survived of the journal past SQL's cursor: a drain that ran out of time (the engine behind) leaves
+    /// sales and give-backs SQL does not hold yet, which moved the counters as much as the persisted ones did (stock
+    /// keeps them through restore_stock.lua's sequence guard; the counters have no sequence).
     /// </summary>
     private async Task RestoreCustomerTakenAsync(List<int> lost, CancellationToken cancellationToken)
     {
         foreach (var partition in lost)
         {
+            var (rows, cursor) = await CustomerTakenAtCursorAsync(partition, cancellationToken).ConfigureAwait(false);
+            var taken = new Dictionary<(string Customer, string Sku), long>();
+            foreach (var row in rows)
+            {
+                taken[(row.CustomerId, row.Sku)] = row.Taken;
+            }
+
+            var after = cursor;
+            while (journal is not null)
+            {
+                var entries = await journal.ReadAsync(partition, after, 1000, cancellationToken).ConfigureAwait(false);
+                foreach (var entry in entries.Where(e => e.CustomerId is not null))
+                {
+                    var key = (entry.CustomerId!, entry.Sku);
+                    taken[key] = taken.GetValueOrDefault(key) - entry.Delta;
+                }
+
+                if (entries.Count < 1000)
+                {
+                    break;
+                }
+
+                after = entries[^1].StreamId;
+            }
+
+            await Task.WhenAll(taken.GroupBy(t => t.Key.Customer, StringComparer.Ordinal)
+                .Select(g => guard.RestoreCustomerTakenAsync(partition, _owner, g.Key, g.Select(t => (t.Key.Sku, t.Value)).ToList()))).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// SQL's per-customer totals of a partition and the cursor they correspond to: the engine inserts rows and moves
+    /// the cursor in one transaction, so totals read between two equal cursor reads hold exactly the entries up to it.
+    /// </summary>
+    private async Task<(IReadOnlyList<CustomerTakenRow> Rows, string Cursor)> CustomerTakenAtCursorAsync(int partition, CancellationToken cancellationToken)
+    {
+        async Task<string> CursorAsync() =>
+            (await ledger!.GetCursorsAsync(cancellationToken).ConfigureAwait(false)).FirstOrDefault(c => c.JournalPartition == partition)?.PersistedThrough ?? "0";
+
+        while (true)
+        {
+            var before = await CursorAsync().ConfigureAwait(false);
             var rows = await ledger!.GetCustomerTakenAsync(partition, cancellationToken).ConfigureAwait(false);
-            await Task.WhenAll(rows.GroupBy(r => r.CustomerId, StringComparer.Ordinal)
-                .Select(g => guard.RestoreCustomerTakenAsync(partition, g.Key, g.Select(r => (r.Sku, r.Taken)).ToList()))).ConfigureAwait(false);
+            if (await CursorAsync().ConfigureAwait(false) == before)
+            {
+                return (rows, before);
+            }
         }
     }
 
@@ -397,7 +444,7 @@ public sealed partial class RedisRecovery(
                 return false;
             }
 
-            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned, record.CustomerId));
+            inFlight.Add(guard.RestoreRecordAsync(partition, rows[0].ReferenceId, record.Restocked, record.Lines, record.Restocks, record.Returned, record.CustomerId, record.Returns));
             return true;
         }
     }
@@ -465,8 +512,10 @@ public sealed partial class RedisRecovery(
     /// <param name="Restocks">For a cancelled record, what the cancel restocked: each deduction less what returns had restocked before it.</param>
     /// <param name="Returned">Units of each SKU that returns restocked since its deduction (the record's <c>ret</c> totals).</param>
     /// <param name="CustomerId">The customer the standing deductions named, whose allowance a cancel or return gives back.</param>
+    /// <param name="Returns">Each return that restocked here since the deductions, by id, with its result here (the
+    /// record's <c>R:&lt;returnId&gt;</c>): a return left open on its claim and rolled forward later replays, not restocks again.</param>
     internal sealed record LedgerRecord(bool Restocked, IReadOnlyList<(OrderLine Line, long After)> Lines, IReadOnlyList<(OrderLine Line, long After)> Restocks,
-        IReadOnlyList<OrderLine> Returned, string? CustomerId = null);
+        IReadOnlyList<OrderLine> Returned, string? CustomerId = null, IReadOnlyList<(string ReturnId, string Result)>? Returns = null);
 
     /// <summary>
     /// What one partition's record of an order must say, from the order's rows there: per SKU the latest row decides
@@ -483,8 +532,9 @@ public sealed partial class RedisRecovery(
                 var deduct = g.Last(r => r.Kind == ChangeKinds.Deduct);
                 var restock = g.LastOrDefault(r => r.Kind == ChangeKinds.Cancel && r.Seq > deduct.Seq);
                 // What returns restocked since: a restored record must say so, or a cancel or return would restock it again.
-                var returned = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).Sum(r => r.Delta);
-                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter, Returned: returned, deduct.CustomerId);
+                var returns = g.Where(r => r.Kind == ChangeKinds.Return && r.Seq > deduct.Seq).ToList();
+                return (Line: new OrderLine(deduct.Sku, -deduct.Delta), After: deduct.AvailableAfter, RestockAfter: restock?.AvailableAfter,
+                    Returned: returns.Sum(r => r.Delta), deduct.CustomerId, Returns: returns);
             }).ToList();
         if (lines.Count == 0)
         {
@@ -495,7 +545,11 @@ public sealed partial class RedisRecovery(
         return new LedgerRecord(restocked, lines.Select(l => (l.Line, l.After)).ToList(),
             restocked ? lines.Select(l => (l.Line with { Quantity = l.Line.Quantity - l.Returned }, l.RestockAfter ?? 0)).ToList() : [],
             lines.Where(l => l.Returned > 0).Select(l => new OrderLine(l.Line.Sku, l.Returned)).ToList(),
-            lines.Select(l => l.CustomerId).FirstOrDefault(c => c is not null));
+            lines.Select(l => l.CustomerId).FirstOrDefault(c => c is not null),
+            lines.SelectMany(l => l.Returns).Where(r => SkuHistory.ReturnIdOf(r.Reason) is not null)
+                .GroupBy(r => SkuHistory.ReturnIdOf(r.Reason)!, StringComparer.Ordinal)
+                .Select(g => (g.Key, string.Join(',', g.OrderBy(r => r.Seq).Select(r => FormattableString.Invariant($"{r.Sku} {r.Delta} {r.AvailableAfter}")))))
+                .ToList());
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Redis partitions {Partitions} lost their data: sales there are refused until rebuilt from SQL ({LedgerRows} ledger rows); intact partitions keep selling")]
