@@ -31,4 +31,6 @@ public sealed class WorkerReturnTests(ContractWorker fixture) : Inventory.Tests.
 
 [Collection(ContractCollection.Name)]
 public sealed class WorkerCustomerLimitTests(ContractWorker fixture) : Inventory.Tests.Checkout.CustomerLimitTests(fixture.Worker);
+
+[Collection(ContractCollection.Name)]
 public sealed class WorkerReservationTests(ContractWorker fixture) : Inventory.Tests.Checkout.ReservationTests(fixture.Worker);

@@ -44,7 +44,7 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     public static readonly IReadOnlyList<string> MutatingTemplates =
     [
         "deductions", "deductions/batch", "deductions/{orderId}/cancel", "deductions/{orderId}/returns", "stock/{sku}", "stock/{sku}/adjustments", "tasks/{id}/retry",
-        "tasks/poison/redrive", "reconciliation/run",
+        "tasks/poison/redrive", "reconciliation/run", "reservations", "reservations/{reservationId}/commit", "reservations/{reservationId}/release",
     ];
 
     private readonly Random _random = new(seed);
@@ -69,6 +69,9 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
 
     /// <summary>limitPerCustomer: an integer of at least 1 (null is valid: no limit).</summary>
     private static readonly string[] BadLimits = ["0", "-1", "-0", "1000000000001", "9223372036854775808", "1.5", "\"2\"", "true", "[]", "{}", "1e400", "-0.5", "1e2"];
+
+    /// <summary>ttlSeconds: an integer from 30 to 3600 (absent: 600).</summary>
+    private static readonly string[] BadTtls = ["29", "0", "-1", "3601", "86400", "1.5", "\"600\"", "true", "[]", "{}", "null", "1e400", "9223372036854775808", "6e2"];
 
     private static readonly string[] BadDeltas = ["0", "-0", "1000000000001", "-1000000000001", "1.5", "\"3\"", "true", "[]", "{}", "null", "1e400", "9223372036854775808"];
 
@@ -103,6 +106,7 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
             ("bad stock body", 8, BadStockBody),
             ("bad adjustment body", 8, BadAdjustmentBody),
             ("bad return body", 6, BadReturnBody),
+            ("bad reservation body", 8, BadReservationBody),
             ("odd path id", 10, OddPathId),
             ("oversized body", 3, Oversized),
         };
@@ -150,8 +154,11 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     private FuzzRequest WrongKey()
     {
         const string category = "wrong or missing key";
-        var (method, path, admin, body) = _random.Next(9) switch
+        var (method, path, admin, body) = _random.Next(12) switch
         {
+            8 => ("POST", "api/reservations", false, ValidHold()),
+            9 => ("POST", $"api/reservations/{Id("h")}/commit", false, Obj(("orderId", Q(Id("o"))))),
+            10 => ("POST", $"api/reservations/{Id("h")}/release", false, (string?)null),
             7 => ("POST", $"api/deductions/{Id("r")}/returns", false, ValidReturn()),
             0 => ("POST", "api/deductions", false, ValidDeduction()),
             1 => ("POST", "api/deductions/batch", false, Obj(("deductions", $"[{ValidDeduction()},{ValidDeduction()}]"))),
@@ -377,12 +384,40 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
 
     private string ValidReturn() => Obj(("returnId", Q(Id("r"))), ("lines", "[" + Line() + "]"));
 
+    private string ValidHold() => Obj(("reservationId", Q(Id("h"))), ("lines", "[" + Line() + "]"), ("ttlSeconds", "60"));
+
+    /// <summary>A hold or commit body with one field wrong; a hold refused this way must hold nothing.</summary>
+    private FuzzRequest BadReservationBody()
+    {
+        const string category = "bad reservation body";
+        var id = Q(Id("h"));
+        var lines = "[" + Line() + "]";
+        if (_random.Next(4) == 0)
+        {
+            var order = _random.Next(6) == 0 ? null : Pick(BadIdentifiers);
+            return new FuzzRequest(category, "POST", $"api/reservations/{Id("h")}/commit", functionKey, Json, Utf8(Obj(("orderId", order))));
+        }
+
+        var body = _random.Next(6) switch
+        {
+            0 => Obj(("reservationId", _random.Next(8) == 0 ? null : Pick(BadIdentifiers)), ("lines", lines)),
+            1 => Obj(("reservationId", id), ("lines", "[" + Line(quantity: Pick(BadQuantities)) + "]")),
+            2 => Obj(("reservationId", id), ("lines", Pick(["[]", "{}", "null", "3", Q("x"), "[" + Line(sku: Pick(BadIdentifiers)) + "]"]))),
+            3 => Obj(("reservationId", id), ("lines", lines), ("ttlSeconds", Pick(BadTtls))),
+            4 => Obj(("reservationId", id), ("lines", lines), ("customerId", Pick(BadIdentifiers.Where(b => b != "null").ToList()))),
+            _ => $"{{\"reservationId\":{id},\"lines\":{lines},\"reservationId\":{Q(Id("h"))}}}",
+        };
+        return new FuzzRequest(category, "POST", "api/reservations", functionKey, Json, Utf8(body));
+    }
+
     private FuzzRequest OddPathId()
     {
         const string category = "odd path id";
         var id = Pick(BadPathIds);
-        return _random.Next(5) switch
+        return _random.Next(7) switch
         {
+            5 => new FuzzRequest(category, "POST", $"api/reservations/{id}/commit", functionKey, Json, Utf8(Obj(("orderId", Q(Id("o")))))),
+            6 => new FuzzRequest(category, "POST", $"api/reservations/{id}/release", functionKey, null, null),
             0 => new FuzzRequest(category, "POST", $"api/deductions/{id}/cancel", functionKey, null, null),
             3 => new FuzzRequest(category, "POST", $"api/deductions/{id}/returns", functionKey, Json, Utf8(ValidReturn())),
             1 => new FuzzRequest(category, "PUT", $"api/stock/{id}", adminKey, Json, Utf8(Obj(("available", "5")))),
