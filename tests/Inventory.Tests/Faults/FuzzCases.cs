@@ -70,8 +70,8 @@ public sealed class FuzzCases(int seed, string functionKey, string adminKey, IRe
     /// <summary>limitPerCustomer: an integer of at least 1 (null is valid: no limit).</summary>
     private static readonly string[] BadLimits = ["0", "-1", "-0", "1000000000001", "9223372036854775808", "1.5", "\"2\"", "true", "[]", "{}", "1e400", "-0.5", "1e2"];
 
-    /// <summary>ttlSeconds: an integer from 30 to 3600 (absent: 600).</summary>
-    private static readonly string[] BadTtls = ["29", "0", "-1", "3601", "86400", "1.5", "\"600\"", "true", "[]", "{}", "null", "1e400", "9223372036854775808", "6e2"];
+    /// <summary>ttlSeconds: an integer from 30 to 3600 (absent or null: 600).</summary>
+    private static readonly string[] BadTtls = ["29", "0", "-1", "3601", "86400", "1.5", "\"600\"", "true", "[]", "{}", "1e400", "9223372036854775808", "6e2"];
 
     private static readonly string[] BadDeltas = ["0", "-0", "1000000000001", "-1000000000001", "1.5", "\"3\"", "true", "[]", "{}", "null", "1e400", "9223372036854775808"];
 
