@@ -152,23 +152,6 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         ]);
     }
 
-    /// <summary>Puts back the claim of an order SQL holds (restored: replays and cancels read the ledger's results).</summary>
-    public Task RestoreClaimAsync(int home, string orderId, bool cancelled, int[] partitions, IReadOnlyList<(OrderLine Line, long After)> results, IReadOnlyList<OrderLine>? returned = null)
-    {
-        var lines = results.Select(r => r.Line).ToList();
-        var args = new RedisValue[8 + SeenFilter.Hashes];
-        args[0] = cancelled ? "cancelled" : "deducted";
-        args[1] = Order.FingerprintOf(lines);
-        args[2] = Order.Encode(lines);
-        args[3] = string.Join(' ', partitions);
-        args[4] = string.Join(',', results.Select(r => $"{r.Line.Sku} {r.Line.Quantity} {r.After}"));
-        args[5] = cancelled ? "c" : "1";
-        args[6] = options.TtlSeconds;
-        args[7] = Order.Encode(returned ?? []);
-        _seen.Fill(orderId, args, 8);
-        return Db.ScriptEvaluateAsync(RedisScripts.RestoreClaim, [_keys.Claim(home, orderId), _keys.Seen(home)], args);
-    }
-
     /// <summary>Takes or renews the partition's rebuild lock for <paramref name="owner"/>; false while another instance holds it.</summary>
     public async Task<bool> TryLockRebuildAsync(int partition, string owner, TimeSpan ttl, string progress) =>
         (long)await Db.ScriptEvaluateAsync(RedisScripts.RebuildLock, [_keys.RebuildLock(partition)],
