@@ -396,7 +396,7 @@ public sealed partial class RedisInventoryStore
         }
 
         var results = replies.SelectMany(r => SlotReply.ParseLines(r.At(1))).ToList();
-        var finished = await SettleHoldAsync(reservationId, "finish", EncodeResults(results)).ConfigureAwait(false);
+        var finished = await SettleHoldAsync(reservationId, "finish", EncodeResults(results), home.Attempt).ConfigureAwait(false);
         // Parallel releases may each restock a partition; the answer that moved the home to released is the first.
         return finished is null ? null : new Released(results, finished.At(0) == "ok");
     }
