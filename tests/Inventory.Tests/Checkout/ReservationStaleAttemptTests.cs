@@ -4,6 +4,7 @@ using Inventory.Redis;
 using Inventory.Tests.Http;
 using Inventory.Tests.Infrastructure;
 using StackExchange.Redis;
+using Order = Inventory.Domain.Order;
 
 namespace Inventory.Tests.Checkout;
 
@@ -52,5 +53,69 @@ public sealed class ReservationStaleAttemptTests(StandaloneServer fixture) : ICl
         Assert.Equal(8, await client.AvailableAsync(a));
         Assert.Equal(9, await client.AvailableAsync(b));
         Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>());
+    }
+
+    /// <summary>
+    /// Red-team finding 2: commit C1 decided (committing A) and claimed A (go), then stalls before converting. The
+    /// order's cancel moves A's claim to cancelled (its revert not yet run). A retry of the commit (or the expiry
+    /// loop's roll-forward) finds the claim cancelled, reads every hold record still held and uncommits: held again.
+    /// C1's conversions then land (no record of A says cancelled yet) and its 'committed' settle meets 'held'
+    /// ('moved'), which ConvertAsync still answers as 200. The reservation is held at home and committed in every
+    /// partition: a release is stuck (hold_release answers 'committed', so releasing never finishes), and so is its
+    /// expiry.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_that_uncommits_while_an_earlier_conversion_is_in_flight_does_not_leave_a_held_reservation_with_converted_partitions()
+    {
+        var server = fixture.Server;
+        var (a, b) = ReturnTests.TwoPartitions("hun");
+        await server.SetStockAsync(a, 10);
+        await server.SetStockAsync(b, 10);
+        using var client = server.CreateClient();
+        var id = "h-" + a;
+        var orderId = "o-" + a;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("api/reservations", ReservationTests.Hold(id, 600, (a, 2), (b, 3)))).Status);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis);
+        var db = redis.GetDatabase();
+        var keys = new RedisKeys(server.KeyPrefix);
+        var partitioner = new Partitioner(16);
+        var home = partitioner.HoldHomeOf(id);
+        var order = Order.Create(new DeductionRequest(orderId, [new OrderLine(a, 2), new OrderLine(b, 3)]), partitioner);
+
+        // C1 decides; its claim answered go at epoch 1 (not staged: nothing of it is read again).
+        var decided = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldSettle, [keys.Hold(home, id), keys.HoldExpiry(home)], [id, "commit", 30000, orderId]))!;
+        Assert.Equal("ok", (string?)decided[0]);
+        // The cancel reaches A's claim; its revert has not run yet.
+        await db.HashSetAsync(keys.Claim(partitioner.HomeOf(orderId), orderId), [new("st", "cancelled"), new("e", 1)]);
+        // A retry of the commit: the claim refuses, nothing converted yet, so it uncommits.
+        var retry = await client.PostAsync($"api/reservations/{id}/commit", new { orderId });
+        Assert.Equal(HttpStatusCode.Conflict, retry.Status);
+
+        // C1's conversions land, then (if they all converted) its settle.
+        var conversions = new List<string?>();
+        foreach (var p in order.Partitions)
+        {
+            var converted = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
+                [keys.Stock(p), keys.Sequences(p), keys.Journal(p), keys.Record(p, orderId), keys.Marker(p), keys.HoldRecord(p, id), keys.Held(p)],
+                [orderId, id, 1, 3600, Order.FingerprintOf(order.LinesIn(p, partitioner), null), ""]))!;
+            conversions.Add((string?)converted[0]);
+        }
+
+        if (conversions.All(c => c == "committed"))
+        {
+            var settled = (RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldSettle, [keys.Hold(home, id), keys.HoldExpiry(home)], [id, "committed", 30000, orderId, "x"]))!;
+            Assert.Equal("ok", (string?)settled[0]);
+        }
+
+        // Held again after the give-up: the late conversions are refused and a release gives every unit back once
+        // (before the fix both converted, C1 answered 200, and the release hung at 503 with the home 'releasing').
+        Assert.All(conversions, c => Assert.Equal("cancelled", c));
+        var release = await client.PostAsync($"api/reservations/{id}/release", new { });
+        Assert.Equal(HttpStatusCode.OK, release.Status);
+        Assert.Equal(10, await client.AvailableAsync(a));
+        Assert.Equal(10, await client.AvailableAsync(b));
+        Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>());
+        Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{b}")).Body!["reserved"]!.GetValue<long>());
     }
 }
