@@ -75,4 +75,62 @@ public sealed class ReservationHalfCommittedLossTests
         Assert.Equal("committed", release.Body!["status"]!.GetValue<string>());
         Assert.Equal(2, view.Body!["lines"]!.AsArray().Count);
     }
+
+    [Fact]
+    public async Task A_committing_reservation_whose_converted_partition_is_lost_still_finishes()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var redis = RedisTarget.Create("standalone");
+        var settings = EngineEndToEndTests.EngineSettings(database);
+        settings["Inventory__Redis__Recovery__CheckInterval"] = "00:00:01";
+        await using var server = new ServerProcess(TestEnvironment.Redis, redis.Options.KeyPrefix, settings);
+        await server.StartAsync();
+        var (a, b) = ReturnTests.TwoPartitions("hcl");
+        var partition = redis.Partitioner.PartitionOf(a);
+        await server.SetStockAsync(a, 100);
+        await server.SetStockAsync(b, 100);
+        using var client = server.CreateClient();
+        var id = Enumerable.Range(0, 200).Select(i => $"{a}-h{i}").First(x => redis.Partitioner.HoldHomeOf(x) == partition);
+        var orderId = "o-" + id;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("api/reservations", ReservationTests.Hold(id, 600, (a, 2), (b, 3)))).Status);
+
+        // The commit decides and converts b's partition, then its process dies.
+        var db = redis.Connection.GetDatabase();
+        var keys = new RedisKeys(redis.Options.KeyPrefix);
+        var home = redis.Partitioner.HoldHomeOf(id);
+        var pb = redis.Partitioner.PartitionOf(b);
+        var order = Order.Create(new DeductionRequest(orderId, [new OrderLine(a, 2), new OrderLine(b, 3)]), redis.Partitioner);
+        Assert.Equal("ok", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldSettle, [keys.Hold(home, id), keys.HoldExpiry(home)], [id, "commit", 30000, orderId]))!)[0]);
+        Assert.Equal("committed", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
+            [keys.Stock(pb), keys.Sequences(pb), keys.Journal(pb), keys.Record(pb, orderId), keys.Marker(pb), keys.HoldRecord(pb, id), keys.Held(pb)],
+            [orderId, id, 1, 3600, Order.FingerprintOf(order.LinesIn(pb, redis.Partitioner), null), ""]))!)[0]);
+        var checker = new PersistenceChecker(redis.Connection, redis.Options.KeyPrefix, redis.Options.Partitions, database);
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+
+        var tag = $"{{{redis.Options.KeyPrefix}:{pb}}}";
+        RedisKey[] lost =
+        [
+            .. new[] { "stock", "seq", "journal", "marker", "pending", "seen", "held", "expiry" }.Select(k => (RedisKey)$"{tag}:{k}"),
+            (RedisKey)$"{tag}:hr:{id}",
+            (RedisKey)$"{tag}:o:{orderId}",
+        ];
+        await db.KeyDeleteAsync(lost);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var probe = await client.PostAsync("api/deductions", HttpCalls.Order($"{b}-probe", (b, 1)));
+        while (probe.Status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            probe = await client.PostAsync("api/deductions", HttpCalls.Order($"{b}-probe", (b, 1)));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, probe.Status);
+        // The commit's retry (or the expiry loop's roll-forward) must finish it: b's record comes back from its commit
+        // row as order A's deduction, but b's hold record does not come back, so hold_commit.lua answers 'gone' there
+        // and the reservation stays 'committing' for ever (503 on every retry, the loop retrying every RecoverAfter).
+        var retry = await client.PostAsync($"api/reservations/{id}/commit", new { orderId });
+        Assert.Equal(HttpStatusCode.OK, retry.Status);
+        Assert.Equal("committed", (await client.GetJsonAsync($"api/reservations/{id}")).Body!["status"]!.GetValue<string>());
+        Assert.Equal(98, await client.AvailableAsync(a));
+    }
 }
