@@ -118,4 +118,43 @@ public sealed class ReservationStaleAttemptTests(StandaloneServer fixture) : ICl
         Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>());
         Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{b}")).Body!["reserved"]!.GetValue<long>());
     }
+
+    /// <summary>
+    /// Red-team finding 5: a commit that converted every partition and died before its settle (home 'committing').
+    /// Its retry, or the expiry loop's roll-forward, gets hold_commit.lua's replay, whose fourth element is the record's
+    /// state ('deducted'), not a stream id: NoteStream parses it and throws. The retry answers 500 for ever, and the
+    /// exception aborts the expiry loop's run at this reservation, so later pages and homes are never expired.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_retried_after_every_partition_converted_replays_its_conversions()
+    {
+        var server = fixture.Server;
+        var (a, b) = ReturnTests.TwoPartitions("hrp");
+        await server.SetStockAsync(a, 10);
+        await server.SetStockAsync(b, 10);
+        using var client = server.CreateClient();
+        var id = "h-" + a;
+        var orderId = "o-" + a;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("api/reservations", ReservationTests.Hold(id, 600, (a, 2), (b, 3)))).Status);
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.Redis);
+        var db = redis.GetDatabase();
+        var keys = new RedisKeys(server.KeyPrefix);
+        var partitioner = new Partitioner(16);
+        var home = partitioner.HoldHomeOf(id);
+        var order = Order.Create(new DeductionRequest(orderId, [new OrderLine(a, 2), new OrderLine(b, 3)]), partitioner);
+        Assert.Equal("ok", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldSettle, [keys.Hold(home, id), keys.HoldExpiry(home)], [id, "commit", 30000, orderId]))!)[0]);
+        foreach (var p in order.Partitions)
+        {
+            Assert.Equal("committed", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
+                [keys.Stock(p), keys.Sequences(p), keys.Journal(p), keys.Record(p, orderId), keys.Marker(p), keys.HoldRecord(p, id), keys.Held(p)],
+                [orderId, id, 1, 3600, Order.FingerprintOf(order.LinesIn(p, partitioner), null), ""]))!)[0]);
+        }
+
+        var retry = await client.PostAsync($"api/reservations/{id}/commit", new { orderId });
+        Assert.Equal(HttpStatusCode.OK, retry.Status);
+        Assert.Equal("committed", (await client.GetJsonAsync($"api/reservations/{id}")).Body!["status"]!.GetValue<string>());
+        Assert.Equal(8, await client.AvailableAsync(a));
+        Assert.Equal(7, await client.AvailableAsync(b));
+    }
 }
