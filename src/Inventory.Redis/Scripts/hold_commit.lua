@@ -33,9 +33,15 @@ if h[1] == 'committed' then
   if h[3] == ARGV[1] and record[1] then
     -- A write, as for a replayed deduction: WAIT on this connection then covers the original conversion too.
     redis.call('EXPIRE', KEYS[4], ARGV[4])
-    return {'committed', record[3] or '', '1', record[1]}
+    -- no stream id: nothing was journaled now (the caller notes the fourth element as the journal's newest entry)
+    return {'committed', record[3] or '', '1', ''}
   end
   return {'conflict'}
+elseif not h[1] and record[1] == 'deducted' and record[2] == ARGV[5] then
+  -- The partition was rebuilt after this conversion: SQL's commit row brought the order's record back, not the hold
+  -- record (the hold is no longer open there). Replay, or a committing reservation never finishes.
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
+  return {'committed', record[3] or '', '1', ''}
 elseif h[1] ~= 'held' then
   return {'gone', h[1] or ''}
 elseif fenced then
