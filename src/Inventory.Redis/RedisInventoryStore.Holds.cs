@@ -221,15 +221,25 @@ public sealed partial class RedisInventoryStore
     /// </summary>
     private async Task<HoldSettleOutcome> AbandonCommitAsync(string reservationId, string orderId, HoldHome home, HoldSettleOutcome refused)
     {
-        var states = await Task.WhenAll(home.Partitions.Select(p => Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st"))).ConfigureAwait(false);
-        if (!states.Any(st => (string?)st == "committed"))
+        // Fenced, not just read: a conversion under this order id sent earlier (by a slower attempt of this commit) may
+        // still land, and once the reservation is held again it must not.
+        var fences = await Task.WhenAll(home.Partitions.Select(p => TryPartAsync(p, () => Db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
+            [_keys.Stock(p), _keys.Sequences(p), _keys.Journal(p), _keys.Record(p, orderId), _keys.Marker(p), _keys.HoldRecord(p, reservationId), _keys.Held(p)],
+            [orderId, reservationId, 0, _options.TtlSeconds, "", home.Customer, "fence"])))).ConfigureAwait(false);
+        if (fences.Any(f => f.Status is not ("held" or "committed" or "gone")))
+        {
+            return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
+        }
+
+        var states = fences.Select(f => f.Status).ToArray();
+        if (!states.Any(st => st == "committed"))
         {
             return await SettleHoldAsync(reservationId, "uncommit", orderId).ConfigureAwait(false) is null
                 ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId)
                 : refused;
         }
 
-        var stillHeld = home.Partitions.Where((_, i) => (string?)states[i] == "held").ToList();
+        var stillHeld = home.Partitions.Where((_, i) => states[i] == "held").ToList();
         var recordTtl = HoldLimits.MaxTtlSeconds + _options.TtlSeconds;
         var replies = await Task.WhenAll(stillHeld.Select(p => TryPartAsync(p, () => Db.ScriptEvaluateAsync(RedisScripts.HoldRelease,
             [_keys.Stock(p), _keys.Sequences(p), _keys.Journal(p), _keys.HoldRecord(p, reservationId), _keys.Marker(p), _keys.Held(p), _keys.CustomerTaken(p, home.Customer)],
@@ -396,7 +406,7 @@ public sealed partial class RedisInventoryStore
         }
 
         var results = replies.SelectMany(r => SlotReply.ParseLines(r.At(1))).ToList();
-        var finished = await SettleHoldAsync(reservationId, "finish", EncodeResults(results)).ConfigureAwait(false);
+        var finished = await SettleHoldAsync(reservationId, "finish", EncodeResults(results), home.Attempt).ConfigureAwait(false);
         // Parallel releases may each restock a partition; the answer that moved the home to released is the first.
         return finished is null ? null : new Released(results, finished.At(0) == "ok");
     }

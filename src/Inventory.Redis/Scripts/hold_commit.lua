@@ -6,25 +6,47 @@
 -- were counted when held; the record keeps the customer so a cancel or return gives them back.
 -- Refuses, changing nothing, when the order id's record here shows another decision (deducted by another request,
 -- cancelled, or fenced at or after this epoch by other lines taking the id).
+-- Mode 'fence' (ARGV[7]) is how a commit that gives its order id up learns what converted: a record still held is
+-- marked so no conversion under this order id lands any more (one sent before the give-up may still be in flight), and
+-- answers {'held'}; {'committed'} or {'gone', state} otherwise. Only then may the reservation be held again.
 -- KEYS: stock, seq, journal, order record, partition marker, hold record, held
--- ARGV: orderId, reservationId, epoch, ttlSeconds, lines fingerprint here, customerId
+-- ARGV: orderId, reservationId, epoch, ttlSeconds, lines fingerprint here, customerId, mode ('' | 'fence')
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if redis.call('EXISTS', KEYS[5]) == 0 then
   return {'lost'}
 end
 
-local h = redis.call('HMGET', KEYS[6], 'st', 'ln', 'o')
+local h = redis.call('HMGET', KEYS[6], 'st', 'ln', 'o', 'nc')
+local fenced = string.find(h[4] or ' ', ' ' .. ARGV[1] .. ' ', 1, true) ~= nil
+if ARGV[7] == 'fence' then
+  if h[1] == 'held' then
+    if not fenced then
+      redis.call('HSET', KEYS[6], 'nc', (h[4] or ' ') .. ARGV[1] .. ' ')
+    end
+    return {'held'}
+  end
+  return {h[1] == 'committed' and 'committed' or 'gone', h[1] or ''}
+end
 local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'e')
 if h[1] == 'committed' then
   if h[3] == ARGV[1] and record[1] then
     -- A write, as for a replayed deduction: WAIT on this connection then covers the original conversion too.
     redis.call('EXPIRE', KEYS[4], ARGV[4])
-    return {'committed', record[3] or '', '1', record[1]}
+    -- no stream id: nothing was journaled now (the caller notes the fourth element as the journal's newest entry)
+    return {'committed', record[3] or '', '1', ''}
   end
   return {'conflict'}
+elseif not h[1] and record[1] == 'deducted' and record[2] == ARGV[5] then
+  -- The partition was rebuilt after this conversion: SQL's commit row brought the order's record back, not the hold
+  -- record (the hold is no longer open there). Replay, or a committing reservation never finishes.
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
+  return {'committed', record[3] or '', '1', ''}
 elseif h[1] ~= 'held' then
   return {'gone', h[1] or ''}
+elseif fenced then
+  -- a commit under this order id gave it up while this conversion was in flight
+  return {'cancelled'}
 end
 if record[1] == 'deducted' then
   return {'conflict'}

@@ -4,6 +4,8 @@
 -- a record already final answers its stored result and restocks nothing. A partition that never held at this
 -- attempt gets a tombstone, so a late hold.lua of the attempt cannot land. With a customer, the units leave the
 -- customer's counters in this same script. Journaled as 'release' / 'expire' (o: the reservation id, d: the units).
+-- A record of a later attempt is not this caller's (a late rollback of a refused attempt after the id was held
+-- again): {'later'}, nothing changes.
 -- KEYS: stock, seq, journal, hold record, partition marker, held, the customer's counters
 -- ARGV: reservationId, kind ('release'|'expire'), attempt, recordTtlSeconds
 local now = redis.call('TIME')
@@ -20,7 +22,9 @@ if not r[1] or tonumber(r[2]) < tonumber(ARGV[3]) then
   redis.call('EXPIRE', KEYS[4], ARGV[4])
   return {'none'}
 end
-if r[1] == 'committed' then
+if tonumber(r[2]) > tonumber(ARGV[3]) then
+  return {'later'}
+elseif r[1] == 'committed' then
   return {'committed'}
 elseif r[1] ~= 'held' then
   redis.call('EXPIRE', KEYS[4], ARGV[4])

@@ -12,7 +12,8 @@
 --   'release'                held -> releasing (the caller's release)
 --   'abort'                  held and never answered -> releasing, marked refused (the id may be held again)
 --   'expire'                 held -> expiring from expiresAt on; reports what the loop must roll forward otherwise
---   'finish' results         releasing -> released, expiring -> expired
+--   'finish' results attempt releasing -> released, expiring -> expired, at that attempt only (a late finish of a
+--                            refused attempt must not end the id's next attempt)
 -- Replies: {'ok', stateBefore, lines, partitions, customerId, attempt, orderId, answer}, or the state that
 -- refuses: {'absent'}, {'expired'}, {'released', results}, {'committed'}, {'conflict'}, {'young'}, {'moved', state}.
 -- KEYS: reservation, expiry
@@ -125,11 +126,14 @@ elseif action == 'expire' then
 end
 
 -- finish
-if st == 'releasing' or st == 'expiring' then
+if (st == 'releasing' or st == 'expiring') and h[8] == ARGV[5] then
   redis.call('HSET', KEYS[1], 'st', st == 'releasing' and 'released' or 'expired', 'rres', ARGV[4])
   redis.call('ZREM', KEYS[2], id)
   h[10] = ARGV[4]
   return ok(st)
 end
-redis.call('ZREM', KEYS[2], id)
+-- Only a final reservation leaves the set: a later attempt, held or between states, stays due.
+if st == 'committed' or st == 'released' or st == 'expired' then
+  redis.call('ZREM', KEYS[2], id)
+end
 return {'moved', st}
