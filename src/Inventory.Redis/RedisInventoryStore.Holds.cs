@@ -438,6 +438,7 @@ public sealed partial class RedisInventoryStore
     {
         const int page = 100;
         var done = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<(string ReservationId, Exception Error)>();
         var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         for (var home = 0; home < _partitioner.Count; home++)
         {
@@ -447,7 +448,7 @@ public sealed partial class RedisInventoryStore
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var due = await Db.SortedSetRangeByScoreAsync(_keys.HoldExpiry(home), double.NegativeInfinity, now, take: page).ConfigureAwait(false);
-                var finished = await Task.WhenAll(due.Select(member => ExpireOneAsync((string)member!))).ConfigureAwait(false);
+                var finished = await Task.WhenAll(due.Select(member => IsolatedAsync((string)member!))).ConfigureAwait(false);
                 done += finished.Count(f => f);
                 if (due.Length < page)
                 {
@@ -456,7 +457,28 @@ public sealed partial class RedisInventoryStore
             }
         }
 
+        // One reservation that cannot be rolled forward must not keep the others of its page and the later homes from
+        // expiring: each is tried, and the run then fails with the first error so the loop or timer reports it.
+        if (failures.TryPeek(out var first))
+        {
+            throw new InvalidOperationException(
+                $"{failures.Count} due reservation(s) could not be rolled forward ({done} others were); first: {first.ReservationId}", first.Error);
+        }
+
         return done;
+
+        async Task<bool> IsolatedAsync(string reservationId)
+        {
+            try
+            {
+                return await ExpireOneAsync(reservationId).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Enqueue((reservationId, e));
+                return false;
+            }
+        }
     }
 
     /// <summary>
