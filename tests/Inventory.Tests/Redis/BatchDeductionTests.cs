@@ -93,7 +93,13 @@ public class BatchDeductionTests
     [Fact]
     public async Task A_durable_batch_acknowledges_every_order_only_with_a_replica()
     {
-        await using var durable = RedisTarget.Create("cluster", o => o.DurableAcknowledgements = true);
+        // A generous wait: this case is about every order being covered, not about the timeout, and a busy machine's
+        // replicas can lag the default 200 ms.
+        await using var durable = RedisTarget.Create("cluster", o =>
+        {
+            o.DurableAcknowledgements = true;
+            o.DurableTimeoutMilliseconds = 5000;
+        });
         var skus = durable.SkusInDistinctPartitions(4, "dur-batch", distinctMasters: false);
         foreach (var sku in skus)
         {
