@@ -27,7 +27,7 @@ public sealed partial class RedisInventoryStore
         var lines = Order.Create(new DeductionRequest(id, request.Lines), _partitioner);
         var customer = request.CustomerId ?? "";
         // The customer is part of what the id is bound to: the same id for another customer is other lines (422).
-        var fingerprint = customer.Length == 0 ? lines.Fingerprint : lines.Fingerprint + "|" + customer;
+        var fingerprint = Order.FingerprintOf(lines.Lines, request.CustomerId);
         var home = _partitioner.HoldHomeOf(id);
         RedisResult[] claim;
         try

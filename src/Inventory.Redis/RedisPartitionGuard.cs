@@ -146,7 +146,7 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         var plain = lines.Select(l => l.Line).ToList();
         return Db.ScriptEvaluateAsync(RedisScripts.RestoreHoldHome, [_keys.Hold(home, reservationId), _keys.HoldExpiry(home)],
         [
-            reservationId, customerId.Length == 0 ? Order.FingerprintOf(plain) : Order.FingerprintOf(plain) + "|" + customerId, Order.Encode(plain),
+            reservationId, Order.FingerprintOf(plain, customerId.Length == 0 ? null : customerId), Order.Encode(plain),
             string.Join(' ', partitions), expiresAt, attempt, customerId, string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
             HoldLimits.MaxTtlSeconds + options.TtlSeconds,
         ]);
