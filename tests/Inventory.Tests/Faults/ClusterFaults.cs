@@ -39,10 +39,14 @@ public sealed class ClusterFaults(Action<string> log)
                 candidates.Add(Path.Combine(Path.GetFullPath(Path.Combine(gitDir, "..", "..", "..")), ".local"));
             }
 
-            return candidates.OfType<string>().FirstOrDefault(c => File.Exists(Path.Combine(c, "run", "redis-7001.pid")))
-                ?? throw new InvalidOperationException("no .local/run/redis-7001.pid found; set INVENTORY_TEST_SERVICES_DIR");
+            var pidFile = $"redis-{FirstPrimaryPort}.pid";
+            return candidates.OfType<string>().FirstOrDefault(c => File.Exists(Path.Combine(c, "run", pidFile)))
+                ?? throw new InvalidOperationException($"no .local/run/{pidFile} found; set INVENTORY_TEST_SERVICES_DIR");
         }
     }
+
+    // A second cluster on other ports (a copy of services.sh with its own .local) lets two fault runs share a machine.
+    private static string FirstPrimaryPort => TestEnvironment.RedisCluster.Split(',')[0].Split(':')[1];
 
     public static async Task<string> CliAsync(int port, params string[] args)
     {
