@@ -91,19 +91,21 @@ public sealed partial class RedisInventoryStore
     /// </summary>
     public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        var outcome = await CancelOnceAsync(orderId).ConfigureAwait(false);
+        var (outcome, partitions) = await CancelOnceAsync(orderId).ConfigureAwait(false);
         if (outcome.Status != CancelStatus.Cancelled || !_options.DurableAcknowledgements)
         {
             return outcome;
         }
 
         // As for deductions: a restock answered 200 must survive a failover, so a replica of every primary it wrote
-        // (the restocked partitions and the claim's home) confirms it first; otherwise 503 unknown, and it stands.
-        var partitions = outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku)).Append(_partitioner.HomeOf(orderId));
-        return await ReplicatedAsync(partitions).ConfigureAwait(false) ? outcome : new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        // confirms it first; otherwise 503 unknown, and it stands. Every partition of the order, not only those that
+        // restocked: where revert.lua only marked the record cancelled, that mark fences a deduction still in flight.
+        var written = partitions.Concat(outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku))).Append(_partitioner.HomeOf(orderId));
+        return await ReplicatedAsync(written).ConfigureAwait(false) ? outcome : new CancelOutcome(orderId, CancelStatus.Unknown, []);
     }
 
-    private async Task<CancelOutcome> CancelOnceAsync(string orderId)
+    /// <summary>The cancel's outcome and the partitions it reverted (none unless cancel.lua decided it).</summary>
+    private async Task<(CancelOutcome Outcome, int[] Partitions)> CancelOnceAsync(string orderId)
     {
         var mode = "new";
         for (var round = 0; round < MaxRounds; round++)
@@ -117,36 +119,43 @@ public sealed partial class RedisInventoryStore
             {
                 // cancel.lua never ran: the claim is as it was, nothing restocked.
                 Refusals.Note(refusal);
-                return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter);
+                return (new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter), []);
             }
             catch (Exception e) when (RedisFailures.IsTransient(e))
             {
-                return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                return (new CancelOutcome(orderId, CancelStatus.Unknown, []), []);
             }
 
             string At(int i) => claim.Length > i ? (string?)claim[i] ?? "" : "";
             switch (At(0))
             {
                 case "tomb":
-                    return new CancelOutcome(orderId, CancelStatus.NotFound, []);
+                    return (new CancelOutcome(orderId, CancelStatus.NotFound, []), []);
                 case "lost":
                     // cancel.lua refuses before touching anything while the home partition is rebuilt.
-                    return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry);
+                    return (new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry), []);
                 case "seen":
                     var remembered = await RememberAsync(orderId).ConfigureAwait(false);
                     if (remembered.Known is not { } known)
                     {
-                        return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: remembered.Cause, RetryAfter: remembered.RetryAfter);
+                        return (new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: remembered.Cause, RetryAfter: remembered.RetryAfter), []);
                     }
 
                     mode = known ? "new" : "force";
                     continue;
                 default:
-                    return await RevertAllAsync(orderId, ClaimReply.PartitionList(At(1)), At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false);
+                    var partitions = ClaimReply.PartitionList(At(1));
+                    var outcome = await RevertAllAsync(orderId, partitions, At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false);
+                    if (outcome.Status is CancelStatus.Cancelled or CancelStatus.NotFound)
+                    {
+                        await CloseCancelAsync(orderId).ConfigureAwait(false);
+                    }
+
+                    return (outcome, partitions);
             }
         }
 
-        return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        return (new CancelOutcome(orderId, CancelStatus.Unknown, []), []);
     }
 
     private async Task<CancelOutcome> RevertAllAsync(string orderId, int[] partitions, string restored, IReadOnlyList<OrderLine> lines, string results, IReadOnlyList<OrderLine> returned)
@@ -217,6 +226,43 @@ public sealed partial class RedisInventoryStore
         }
     }
 
+    /// <summary>Every partition answered: the sweep has nothing left to finish. A failure here only costs it a replay.</summary>
+    private async Task CloseCancelAsync(string orderId)
+    {
+        try
+        {
+            await Db.SortedSetRemoveAsync(_keys.OpenCancels(_partitioner.HomeOf(orderId)), orderId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+        }
+    }
+
+    /// <summary>Finishes cancels decided on the claim longer than RecoverAfter ago whose partitions did not all answer (the process died, a partition was down).</summary>
+    private async Task<int> FinishOpenCancelsAsync(int home, long cutoff, CancellationToken cancellationToken)
+    {
+        var finished = 0;
+        var stale = await Db.SortedSetRangeByScoreAsync(_keys.OpenCancels(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
+        foreach (var member in stale)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var orderId = (string)member!;
+            if ((string?)await Db.HashGetAsync(_keys.Claim(home, orderId), "st").ConfigureAwait(false) != "cancelled")
+            {
+                // The claim expired (a full TTL after the cancel) or was lost with its partition: nothing to drive.
+                await Db.SortedSetRemoveAsync(_keys.OpenCancels(home), member).ConfigureAwait(false);
+                continue;
+            }
+
+            if ((await CancelOnceAsync(orderId).ConfigureAwait(false)).Outcome.Status is CancelStatus.Cancelled or CancelStatus.NotFound)
+            {
+                finished++;
+            }
+        }
+
+        return finished;
+    }
+
     private Task<RedisResult> SendCancel(string orderId, string mode)
     {
         var home = _partitioner.HomeOf(orderId);
@@ -225,7 +271,7 @@ public sealed partial class RedisInventoryStore
         args[1] = _options.TtlSeconds;
         args[2] = mode;
         _seen.Fill(orderId, args, 3);
-        return Db.ScriptEvaluateAsync(RedisScripts.Cancel, [_keys.Claim(home, orderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home)], args);
+        return Db.ScriptEvaluateAsync(RedisScripts.Cancel, [_keys.Claim(home, orderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home), _keys.OpenCancels(home)], args);
     }
 
     public async Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default)
@@ -235,6 +281,7 @@ public sealed partial class RedisInventoryStore
         for (var home = 0; home < _partitioner.Count; home++)
         {
             recovered += await FinishOpenReturnsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+            recovered += await FinishOpenCancelsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
             var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
             foreach (var id in stale)
             {
