@@ -92,16 +92,7 @@ public sealed partial class RedisInventoryStore
     public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
         var (outcome, partitions) = await CancelOnceAsync(orderId).ConfigureAwait(false);
-        if (outcome.Status != CancelStatus.Cancelled || !_options.DurableAcknowledgements)
-        {
-            return outcome;
-        }
-
-        // As for deductions: a restock answered 200 must survive a failover, so a replica of every primary it wrote
-        // confirms it first; otherwise 503 unknown, and it stands. Every partition of the order, not only those that
-        // restocked: where revert.lua only marked the record cancelled, that mark fences a deduction still in flight.
-        var written = partitions.Concat(outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku))).Append(_partitioner.HomeOf(orderId));
-        return await ReplicatedAsync(written).ConfigureAwait(false) ? outcome : new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        return await CloseCancelAsync(orderId, outcome, partitions).ConfigureAwait(false);
     }
 
     /// <summary>The cancel's outcome and the partitions it reverted (none unless cancel.lua decided it).</summary>
@@ -145,13 +136,7 @@ public sealed partial class RedisInventoryStore
                     continue;
                 default:
                     var partitions = ClaimReply.PartitionList(At(1));
-                    var outcome = await RevertAllAsync(orderId, partitions, At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false);
-                    if (outcome.Status is CancelStatus.Cancelled or CancelStatus.NotFound)
-                    {
-                        await CloseCancelAsync(orderId).ConfigureAwait(false);
-                    }
-
-                    return (outcome, partitions);
+                    return (await RevertAllAsync(orderId, partitions, At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false), partitions);
             }
         }
 
@@ -226,9 +211,28 @@ public sealed partial class RedisInventoryStore
         }
     }
 
-    /// <summary>Every partition answered: the sweep has nothing left to finish. A failure here only costs it a replay.</summary>
-    private async Task CloseCancelAsync(string orderId)
+    /// <summary>
+    /// Takes a decided cancel out of the open cancels once every partition answered and, with durable
+    /// acknowledgements, a replica of every primary it wrote confirmed it. Until then the sweep drives it again: a
+    /// restock (or a mark that fences a deduction still in flight) that a failover loses is done once more, and
+    /// revert.lua restocks each record at most once. A failure to take it out only costs the sweep a replay.
+    /// </summary>
+    private async Task<CancelOutcome> CloseCancelAsync(string orderId, CancelOutcome outcome, int[] partitions)
     {
+        if (partitions.Length == 0 || outcome.Status is not (CancelStatus.Cancelled or CancelStatus.NotFound))
+        {
+            return outcome;
+        }
+
+        // As for deductions: a restock answered 200 must survive a failover, so a replica of every primary it wrote
+        // confirms it first; otherwise 503 unknown, and it stands. Every partition of the order, not only those that
+        // restocked: where revert.lua only marked the record cancelled, that mark fences a deduction still in flight.
+        var written = partitions.Concat(outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku))).Append(_partitioner.HomeOf(orderId));
+        if (!await ReplicatedAsync(written).ConfigureAwait(false))
+        {
+            return outcome.Status == CancelStatus.Cancelled ? new CancelOutcome(orderId, CancelStatus.Unknown, []) : outcome;
+        }
+
         try
         {
             await Db.SortedSetRemoveAsync(_keys.OpenCancels(_partitioner.HomeOf(orderId)), orderId).ConfigureAwait(false);
@@ -236,6 +240,8 @@ public sealed partial class RedisInventoryStore
         catch (Exception e) when (RedisFailures.IsTransient(e))
         {
         }
+
+        return outcome;
     }
 
     /// <summary>Finishes cancels decided on the claim longer than RecoverAfter ago whose partitions did not all answer (the process died, a partition was down).</summary>
@@ -254,7 +260,8 @@ public sealed partial class RedisInventoryStore
                 continue;
             }
 
-            if ((await CancelOnceAsync(orderId).ConfigureAwait(false)).Outcome.Status is CancelStatus.Cancelled or CancelStatus.NotFound)
+            var (outcome, partitions) = await CancelOnceAsync(orderId).ConfigureAwait(false);
+            if ((await CloseCancelAsync(orderId, outcome, partitions).ConfigureAwait(false)).Status is CancelStatus.Cancelled or CancelStatus.NotFound)
             {
                 finished++;
             }
