@@ -203,7 +203,11 @@ public sealed partial class RedisRecovery(
         try
         {
             progress.Phase("draining");
-            await DrainAsync(mine, cancellationToken).ConfigureAwait(false);
+            // Every partition's journal, not only the lost ones': a lost partition is also the home of order ids
+            // whose claims come back from SQL alone (its seen filter now, each claim when next asked about), so SQL
+            // must hold every order deducted before the loss, in whichever partition it deducted. Otherwise a cancel
+            // leaves a tomb under a sold order, or a claim comes back with only the partitions SQL had reached.
+            await DrainAsync([.. mine, .. Enumerable.Range(0, redisOptions.Partitions).Except(mine)], cancellationToken).ConfigureAwait(false);
             progress.Phase("stock");
             await RestoreStockAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
             progress.Phase("customer limits");
@@ -272,7 +276,10 @@ public sealed partial class RedisRecovery(
         }
     }
 
-    /// <summary>What survived of the journal reaches SQL first, so SQL's stock is the latest Redis accepted.</summary>
+    /// <summary>
+    /// What survived of the journals reaches SQL first, so SQL's stock is the latest Redis accepted and SQL holds every
+    /// order a lost home's claims stood for. Bounded by DrainWait: an engine further behind leaves those holes.
+    /// </summary>
     private async Task DrainAsync(List<int> lost, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + options.DrainWait;
