@@ -78,6 +78,47 @@ public sealed class HomeRebuildLagTests
         Assert.Equal((10L, 10L), (await AvailableAsync(inventory, a), await AvailableAsync(inventory, b)));
     }
 
+    /// <summary>
+    /// Finding 3: a cancel decided on the claim restocked a, but b's partition was down (503 unknown; GET answers
+    /// cancelled, so the client stops there, as rule 7 promises it may). The order's home then loses its data before the
+    /// sweep finished b: the open cancels go with it, the claim comes back from SQL as deducted (a cancelled, b not),
+    /// and nothing ever restocks b without a client retry; GET now answers deducted.
+    /// </summary>
+    [Fact(Skip = "finding: a decided cancel's entry in {inv:h}:cancels is lost with its home partition; the rebuild does not bring back cancels SQL shows half done, so b's units never come back without a client retry")]
+    public async Task A_half_finished_cancel_whose_home_is_lost_still_finishes_without_a_retry()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var prefix = TestEnvironment.UniquePrefix("hc");
+        await using var services = await BuildAsync(database, prefix, recoverAfter: TimeSpan.Zero);
+        var inventory = services.GetRequiredService<InventoryService>();
+        var store = services.GetRequiredService<IInventoryStore>();
+        var partitioner = services.GetRequiredService<Partitioner>();
+        var skus = Enumerable.Range(0, 100).Select(i => $"{prefix}-s{i}").DistinctBy(partitioner.PartitionOf).Take(2).ToList();
+        var (a, b) = (skus[0], skus[1]);
+        var (pa, pb) = (partitioner.PartitionOf(a), partitioner.PartitionOf(b));
+        var orderId = Enumerable.Range(0, 500).Select(i => $"{a}-o{i}").First(id => partitioner.HomeOf(id) != pa && partitioner.HomeOf(id) != pb);
+        await inventory.SetStockAsync(a, 10, null);
+        await inventory.SetStockAsync(b, 10, null);
+        Assert.Equal(DeductionStatus.Deducted, (await inventory.DeductAsync(new DeductionRequest(orderId, [new OrderLine(a, 2), new OrderLine(b, 3)]))).Status);
+
+        var db = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var marker = (RedisKey)$"{{{prefix}:{pb}}}:marker";
+        var kept = await db.StringGetAsync(marker);
+        await db.KeyDeleteAsync(marker);
+        Assert.Equal(CancelStatus.Unknown, (await inventory.CancelAsync(orderId)).Status);
+        Assert.Equal(OrderState.Cancelled, (await inventory.GetOrderAsync(orderId))!.State);
+        await db.StringSetAsync(marker, kept);
+        await PersistAsync(services, pa);
+        await PersistAsync(services, pb);
+
+        await LoseHomeAndRebuildAsync(services, prefix, partitioner.HomeOf(orderId), orderId);
+        await store.RecoverAbandonedOrdersAsync();
+        await store.RecoverAbandonedOrdersAsync();
+
+        Assert.Equal((10L, 10L), (await AvailableAsync(inventory, a), await AvailableAsync(inventory, b)));
+        Assert.Equal(OrderState.Cancelled, (await inventory.GetOrderAsync(orderId))!.State);
+    }
+
     /// <summary>Deletes the home partition's keys (as a primary restarting empty), then rebuilds it while the engine runs behind.</summary>
     private static async Task LoseHomeAndRebuildAsync(ServiceProvider services, string prefix, int home, string orderId)
     {
@@ -129,7 +170,7 @@ public sealed class HomeRebuildLagTests
     private static async Task<long> AvailableAsync(InventoryService inventory, string sku) =>
         (await inventory.GetStockAsync([sku]))[0]!.Available;
 
-    private static async Task<ServiceProvider> BuildAsync(TestDatabase database, string prefix)
+    private static async Task<ServiceProvider> BuildAsync(TestDatabase database, string prefix, TimeSpan? recoverAfter = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -140,6 +181,7 @@ public sealed class HomeRebuildLagTests
             ["Inventory:Sql:Provider"] = "postgres",
             ["Inventory:Sql:ConnectionString"] = database.ConnectionString,
             ["Inventory:Engine:SweepGrace"] = "00:00:10",
+            ["Inventory:Redis:RecoverAfter"] = (recoverAfter ?? TimeSpan.FromSeconds(30)).ToString(),
         }).Build();
         var services = new ServiceCollection().AddLogging().AddInventory(configuration).BuildServiceProvider();
         await services.GetRequiredService<SqlMigrator>().MigrateAsync();
