@@ -12,7 +12,9 @@ using StackExchange.Redis;
 namespace Inventory.Tests.Redis;
 
 /// <summary>
-/// Red-team (cancel path), finding 2: an order's home partition loses its data (a primary restarting empty) while the
+/// Red-team (cancel path): an order's home partition (its claim, seen filter, open cancels and returns) loses its data
+/// (a primary restarting empty) and is rebuilt from SQL, which brings claims back only when next asked about.
+/// Finding 2: an order's home partition loses its data (a primary restarting empty) while the
 /// engine is a few seconds behind on the partition that holds the order's deduction. The rebuild drained only the
 /// lost partition's own journal, so it refilled the home's seen filter, and later restored the order's claim, from a
 /// SQL that did not hold the order yet, or held only some of its partitions. A cancel then answered 404 (a tomb) while
@@ -20,7 +22,7 @@ namespace Inventory.Tests.Redis;
 /// 422. The engine runs in the background here as in a host, persisting entries once they are SweepGrace old (10 s:
 /// the lag); the loss is staged by deleting the home partition's keys under this test's own prefix.
 /// </summary>
-public sealed class HomeRebuildLagTests
+public sealed class LostHomeTests
 {
     [Fact]
     public async Task A_cancel_after_its_home_was_rebuilt_while_sql_lagged_restocks_the_units()
@@ -117,6 +119,46 @@ public sealed class HomeRebuildLagTests
 
         Assert.Equal((10L, 10L), (await AvailableAsync(inventory, a), await AvailableAsync(inventory, b)));
         Assert.Equal(OrderState.Cancelled, (await inventory.GetOrderAsync(orderId))!.State);
+    }
+
+    /// <summary>
+    /// Finding 4: return r1 (a 1, b 1) is reserved on the claim and restocked in a, but b's partition was down (503
+    /// unknown; the return stays open, rule "Returns" 3). The home then loses its data before the sweep rolled it
+    /// forward: the open returns go with it, and the claim comes back from SQL with r1 as a finished return holding
+    /// a's line only (SQL cannot tell a half-applied return from a whole one). The retry of r1 with its lines answers
+    /// 422 (other lines), and b's returned unit never comes back.
+    /// </summary>
+    [Fact(Skip = "finding: a half-applied return whose home is lost comes back from SQL as done with the applied partitions' lines only; its retry answers 422 and the rest is never restocked")]
+    public async Task A_half_applied_return_whose_home_is_lost_finishes_on_retry()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        var prefix = TestEnvironment.UniquePrefix("hr");
+        await using var services = await BuildAsync(database, prefix, recoverAfter: TimeSpan.Zero);
+        var inventory = services.GetRequiredService<InventoryService>();
+        var partitioner = services.GetRequiredService<Partitioner>();
+        var skus = Enumerable.Range(0, 100).Select(i => $"{prefix}-s{i}").DistinctBy(partitioner.PartitionOf).Take(2).ToList();
+        var (a, b) = (skus[0], skus[1]);
+        var (pa, pb) = (partitioner.PartitionOf(a), partitioner.PartitionOf(b));
+        var orderId = Enumerable.Range(0, 500).Select(i => $"{a}-o{i}").First(id => partitioner.HomeOf(id) != pa && partitioner.HomeOf(id) != pb);
+        await inventory.SetStockAsync(a, 10, null);
+        await inventory.SetStockAsync(b, 10, null);
+        Assert.Equal(DeductionStatus.Deducted, (await inventory.DeductAsync(new DeductionRequest(orderId, [new OrderLine(a, 3), new OrderLine(b, 3)]))).Status);
+
+        var db = services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        var marker = (RedisKey)$"{{{prefix}:{pb}}}:marker";
+        var kept = await db.StringGetAsync(marker);
+        await db.KeyDeleteAsync(marker);
+        var r1 = new ReturnRequest(orderId, "r1", [new OrderLine(a, 1), new OrderLine(b, 1)], "");
+        Assert.Equal(ReturnStatus.Unknown, (await inventory.ReturnAsync(r1)).Status);
+        await db.StringSetAsync(marker, kept);
+        await PersistAsync(services, pa);
+        await PersistAsync(services, pb);
+
+        await db.KeyDeleteAsync($"{{{prefix}:{partitioner.HomeOf(orderId)}}}:rn:{orderId.Length}:{orderId}:r1");
+        await LoseHomeAndRebuildAsync(services, prefix, partitioner.HomeOf(orderId), orderId);
+
+        Assert.Equal(ReturnStatus.Returned, (await inventory.ReturnAsync(r1)).Status);
+        Assert.Equal((8L, 8L), (await AvailableAsync(inventory, a), await AvailableAsync(inventory, b)));
     }
 
     /// <summary>Deletes the home partition's keys (as a primary restarting empty), then rebuilds it while the engine runs behind.</summary>
