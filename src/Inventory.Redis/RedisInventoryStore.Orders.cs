@@ -244,7 +244,11 @@ public sealed partial class RedisInventoryStore
         return outcome;
     }
 
-    /// <summary>Finishes cancels decided on the claim longer than RecoverAfter ago whose partitions did not all answer (the process died, a partition was down).</summary>
+    /// <summary>
+    /// Finishes cancels decided on the claim longer than RecoverAfter ago whose partitions did not all answer (the
+    /// process died, a partition was down), and those a rebuild of their lost home put back from SQL: their claim is
+    /// absent, and cancel.lua asks SQL through the seen filter, which restores it (rule 8) before it reverts.
+    /// </summary>
     private async Task<int> FinishOpenCancelsAsync(int home, long cutoff, CancellationToken cancellationToken)
     {
         var finished = 0;
@@ -253,16 +257,22 @@ public sealed partial class RedisInventoryStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             var orderId = (string)member!;
-            if ((string?)await Db.HashGetAsync(_keys.Claim(home, orderId), "st").ConfigureAwait(false) != "cancelled")
+            if ((string?)await Db.HashGetAsync(_keys.Claim(home, orderId), "st").ConfigureAwait(false) is not (null or "cancelled"))
             {
-                // The claim expired (a full TTL after the cancel) or was lost with its partition: nothing to drive.
+                // A tomb (a cancel of an id SQL did not know): nothing to drive.
                 await Db.SortedSetRemoveAsync(_keys.OpenCancels(home), member).ConfigureAwait(false);
                 continue;
             }
 
             var (outcome, partitions) = await CancelOnceAsync(orderId).ConfigureAwait(false);
-            if ((await CloseCancelAsync(orderId, outcome, partitions).ConfigureAwait(false)).Status is CancelStatus.Cancelled or CancelStatus.NotFound)
+            var closed = await CloseCancelAsync(orderId, outcome, partitions).ConfigureAwait(false);
+            if (closed.Status is CancelStatus.Cancelled or CancelStatus.NotFound)
             {
+                if (partitions.Length == 0)
+                {
+                    await Db.SortedSetRemoveAsync(_keys.OpenCancels(home), member).ConfigureAwait(false);
+                }
+
                 finished++;
             }
         }

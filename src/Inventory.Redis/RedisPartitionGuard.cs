@@ -190,6 +190,16 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
         await Db.ScriptEvaluateAsync(RedisScripts.SeenMerge, [_keys.Seen(home), _keys.SeenStaging(home)]).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Rebuild: cancels SQL shows decided but not restocked everywhere, back in their lost home's open cancels, so the
+    /// recovery sweep finishes them (their claims come back from SQL when it drives them).
+    /// </summary>
+    public Task ReopenCancelsAsync(int home, IEnumerable<string> orderIds)
+    {
+        var entries = orderIds.Select(id => new SortedSetEntry(id, 0)).ToArray();
+        return entries.Length == 0 ? Task.CompletedTask : Db.SortedSetAddAsync(_keys.OpenCancels(home), entries, SortedSetWhen.NotExists);
+    }
+
     /// <summary>Puts back an order's finished returns, so a retried return id replays rather than restocks again.</summary>
     public Task RestoreReturnsAsync(int home, string orderId, IReadOnlyList<ReturnView> returns) =>
         Task.WhenAll(returns.Select(r =>

@@ -127,6 +127,13 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
         return rows.ToDictionary(r => r.Partition, r => r.Rows);
     }
 
+    public async Task<IReadOnlyList<string>> GetHalfCancelledOrdersAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            Sql.Get(Statements.LedgerHalfCancelled), new { since }, commandTimeout: StreamTimeoutSeconds, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     public async Task<IReadOnlyList<CustomerTakenRow>> GetCustomerTakenAsync(int partition, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);

@@ -216,6 +216,7 @@ public sealed partial class RedisRecovery(
             var filters = await BuildSeenFiltersAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
             progress.Phase("holds");
             var holds = await LoadOpenHoldsAsync(since, cancellationToken).ConfigureAwait(false);
+            var halfCancelled = await ledger.GetHalfCancelledOrdersAsync(since, cancellationToken).ConfigureAwait(false);
             foreach (var partition in mine)
             {
                 var started = time.GetTimestamp();
@@ -223,6 +224,7 @@ public sealed partial class RedisRecovery(
                 var orders = await RestoreRecordsAsync(partition, since, cancellationToken).ConfigureAwait(false);
                 await RestoreHoldsAsync(partition, holds).ConfigureAwait(false);
                 await guard.MergeSeenAsync(partition, filters[partition]).ConfigureAwait(false);
+                await guard.ReopenCancelsAsync(partition, halfCancelled.Where(id => partitioner.HomeOf(id) == partition)).ConfigureAwait(false);
                 filters.Remove(partition);
                 if (await guard.MarkRebuiltAsync(partition, _owner).ConfigureAwait(false))
                 {

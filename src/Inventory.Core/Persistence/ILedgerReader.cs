@@ -49,6 +49,12 @@ public interface ILedgerReader
     /// </summary>
     IAsyncEnumerable<LedgerRow> StreamOpenHoldRowsAsync(DateTime since, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Orders with a cancel since a time that still stand in some SKU: cancels decided on a claim and not yet restocked
+    /// everywhere. For putting them back in a lost home's open cancels.
+    /// </summary>
+    Task<IReadOnlyList<string>> GetHalfCancelledOrdersAsync(DateTime since, CancellationToken cancellationToken = default);
+
     /// <summary>Deduct, cancel and void rows per journal partition since a time.</summary>
     Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default);
 }
