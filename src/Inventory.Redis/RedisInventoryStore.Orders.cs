@@ -294,19 +294,43 @@ public sealed partial class RedisInventoryStore
     public async Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default)
     {
         var recovered = 0;
+        var failures = new List<(int Home, Exception Error)>();
         var cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.RecoverAfter.TotalMilliseconds;
         for (var home = 0; home < _partitioner.Count; home++)
         {
-            recovered += await FinishOpenReturnsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
-            recovered += await FinishOpenCancelsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
-            var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
-            foreach (var id in stale)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (await RecoverAsync(home, (string)id!).ConfigureAwait(false))
-                {
-                    recovered++;
-                }
+                recovered += await RecoverHomeAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add((home, e));
+            }
+        }
+
+        // A home whose primary is down or failing over must not keep the others' cancels, returns and abandoned
+        // claims waiting for it: each home is swept, and the run then fails with the first error so the loop or timer
+        // reports it.
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{failures.Count} home partition(s) could not be swept ({recovered} orders were recovered elsewhere); first: {failures[0].Home}", failures[0].Error);
+        }
+
+        return recovered;
+    }
+
+    private async Task<int> RecoverHomeAsync(int home, long cutoff, CancellationToken cancellationToken)
+    {
+        var recovered = await FinishOpenReturnsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+        recovered += await FinishOpenCancelsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+        var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
+        foreach (var id in stale)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await RecoverAsync(home, (string)id!).ConfigureAwait(false))
+            {
+                recovered++;
             }
         }
 
