@@ -18,7 +18,7 @@ namespace Inventory.Tests.Checkout;
 /// </summary>
 public sealed class ReservationHalfCommittedLossTests
 {
-    [Fact(Skip = "red-team finding 3: the rebuild restores a half-committed reservation as held with the unconverted lines only (release 200 gives a's units back while b's are sold to the order); needs committing homes restored from commit rows")]
+    [Fact]
     public async Task A_half_committed_reservation_whose_home_is_lost_comes_back_committing_not_held()
     {
         await using var database = await TestDatabase.CreateAsync();
