@@ -373,6 +373,8 @@ public sealed partial class RedisRecovery(
         }
     }
 
+    private const string HoldSeenPrefix = "hold/";
+
     /// <summary>
     /// One streamed pass over every order id SQL holds (home is a hash of the id, which SQL does not index), setting
     /// bits in one in-memory bitmap per lost home: memory is the filters' size, not the ledger's.
@@ -383,7 +385,9 @@ public sealed partial class RedisRecovery(
         long read = 0;
         await foreach (var id in ledger!.StreamOrderIdsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (filters.TryGetValue(partitioner.HomeOf(id), out var bitmap))
+            // reservation ids come as "hold/<id>" (an id never holds '/'), remembered in their own home's filter so spelt
+            var home = id.StartsWith(HoldSeenPrefix, StringComparison.Ordinal) ? partitioner.HoldHomeOf(id[HoldSeenPrefix.Length..]) : partitioner.HomeOf(id);
+            if (filters.TryGetValue(home, out var bitmap))
             {
                 guard.SetSeen(bitmap, id);
             }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using Inventory.Tests.Engine;
 using Inventory.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -91,6 +92,13 @@ public sealed class ReservationEndedLossTests
         {
             var view = await client.GetJsonAsync($"api/reservations/{id}");
             Assert.Equal(HttpStatusCode.OK, view.Status);
+            if (id == expired)
+            {
+                // The ledger knows the expiresAt the hold answered, not the one this test moved in Redis only.
+                Assert.Equal(JsonNode.Parse(holds[id])!["expiresAt"]!.ToJsonString(), view.Body!["expiresAt"]!.ToJsonString());
+                view.Body["expiresAt"] = JsonNode.Parse(views[id])!["expiresAt"]!.DeepClone();
+            }
+
             Assert.Equal(views[id], view.Body!.ToJsonString());
         }
 
