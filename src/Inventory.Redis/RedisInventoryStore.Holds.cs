@@ -21,7 +21,7 @@ public sealed partial class RedisInventoryStore
 
     private sealed record HoldHome(string State, IReadOnlyList<OrderLine> Lines, int[] Partitions, string Customer, long Attempt, string OrderId, string Answer);
 
-    public async Task<HoldOutcome> HoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
+    private async Task<HoldOutcome> HoldOnceAsync(HoldRequest request)
     {
         var id = request.ReservationId;
         var lines = Order.Create(new DeductionRequest(id, request.Lines), _partitioner);
@@ -179,7 +179,7 @@ public sealed partial class RedisInventoryStore
         return null;
     }
 
-    public async Task<HoldSettleOutcome> CommitHoldAsync(string reservationId, string orderId, CancellationToken cancellationToken = default)
+    private async Task<HoldSettleOutcome> CommitOnceAsync(string reservationId, string orderId)
     {
         RedisValue[] fields = ["st", "ln", "o", "rf", "res", "cres", "cu"];
         var key = _keys.Hold(_partitioner.HoldHomeOf(reservationId), reservationId);
@@ -405,7 +405,7 @@ public sealed partial class RedisInventoryStore
         return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
     }
 
-    public async Task<HoldSettleOutcome> ReleaseHoldAsync(string reservationId, CancellationToken cancellationToken = default)
+    private async Task<HoldSettleOutcome> ReleaseOnceAsync(string reservationId)
     {
         var settled = await SettleHoldAsync(reservationId, "release").ConfigureAwait(false);
         if (settled?.At(0) == "absent")
@@ -561,11 +561,14 @@ public sealed partial class RedisInventoryStore
         {
             case "committing":
                 var order = Order.Create(new DeductionRequest(home.OrderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner);
-                return (await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false)).Status is HoldSettleStatus.Committed or HoldSettleStatus.Conflict;
+                return (await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false)).Status is HoldSettleStatus.Committed or HoldSettleStatus.Conflict
+                    && await HoldReplicatedAsync(CommitKeys(reservationId, home.OrderId, home.Partitions)).ConfigureAwait(false);
             case "releasing":
-                return await ReleasePartitionsAsync(reservationId, "release", home).ConfigureAwait(false) is not null;
+                return await ReleasePartitionsAsync(reservationId, "release", home).ConfigureAwait(false) is not null
+                    && await HoldReplicatedAsync(HoldKeys(reservationId, home.Partitions)).ConfigureAwait(false);
             default:
-                return await ReleasePartitionsAsync(reservationId, "expire", home).ConfigureAwait(false) is not null;
+                return await ReleasePartitionsAsync(reservationId, "expire", home).ConfigureAwait(false) is not null
+                    && await HoldReplicatedAsync(HoldKeys(reservationId, home.Partitions)).ConfigureAwait(false);
         }
     }
 
