@@ -11,10 +11,10 @@ namespace Inventory.Tests.Checkout;
 
 /// <summary>
 /// Red-team finding 3: a commit that converted one partition of a two-partition reservation and died (the home stays
-/// 'committing'), then the home partition is lost. ledger_open_holds.sql leaves out the converted partition's hold row
-/// (a later commit names the reservation), so the rebuild restores the home as 'held' with only the other partition's
-/// lines. The reservation can then be released (or expire) while part of it is already an order's deduction: it ends
-/// both committed (b's units, order A) and released/expired (a's units).
+/// 'committing'), then the home partition is lost. ledger_open_holds.sql left out the converted partition's hold row
+/// (a later commit names the reservation), so the rebuild restored the home as 'held' with only the other partition's
+/// lines, and the reservation could be released (or expire) while part of it was already an order's deduction. Now the
+/// home comes back 'committing' to the commit rows' order with every line, and the expiry loop rolls the commit forward.
 /// </summary>
 public sealed class ReservationHalfCommittedLossTests
 {
