@@ -74,6 +74,17 @@ public sealed class ReservationHalfCommittedLossTests
         Assert.Equal(HttpStatusCode.Conflict, release.Status);
         Assert.Equal("committed", release.Body!["status"]!.GetValue<string>());
         Assert.Equal(2, view.Body!["lines"]!.AsArray().Count);
+
+        // The expiry loop rolls the commit forward: the order stands with every line, and no unit came back.
+        await Protocol.ClusterControl.Until(async () => (await client.GetJsonAsync($"api/reservations/{id}")).Body!["status"]!.GetValue<string>() == "committed",
+            TimeSpan.FromSeconds(30), "the loop finished the commit");
+        Assert.Equal(orderId, (await client.GetJsonAsync($"api/reservations/{id}")).Body!["orderId"]!.GetValue<string>());
+        var deduction = await client.GetJsonAsync($"api/deductions/{orderId}");
+        Assert.Equal("deducted", deduction.Body!["status"]!.GetValue<string>());
+        Assert.Equal(2, deduction.Body["lines"]!.AsArray().Count);
+        Assert.Equal(97, await client.AvailableAsync(a));
+        Assert.Equal(97, await client.AvailableAsync(b));
+        Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>());
     }
 
     [Fact]
