@@ -141,14 +141,17 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
 
     /// <summary>Puts back a reservation SQL shows still held on its home, and schedules its expiry.</summary>
     /// <param name="lines">All its lines (every partition) with the stock right after each was held: its answer.</param>
-    public Task RestoreHoldHomeAsync(int home, string reservationId, int[] partitions, long expiresAt, long attempt, string customerId, IReadOnlyList<(OrderLine Line, long After)> lines)
+    /// <param name="orderId">Non-empty: a commit to this order converted some partitions and stopped; the home comes
+    /// back committing, due at once, so the expiry loop rolls the commit forward.</param>
+    public Task RestoreHoldHomeAsync(int home, string reservationId, int[] partitions, long expiresAt, long attempt, string customerId, IReadOnlyList<(OrderLine Line, long After)> lines,
+        string orderId = "")
     {
         var plain = lines.Select(l => l.Line).ToList();
         return Db.ScriptEvaluateAsync(RedisScripts.RestoreHoldHome, [_keys.Hold(home, reservationId), _keys.HoldExpiry(home)],
         [
             reservationId, Order.FingerprintOf(plain, customerId.Length == 0 ? null : customerId), Order.Encode(plain),
             string.Join(' ', partitions), expiresAt, attempt, customerId, string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
-            HoldLimits.MaxTtlSeconds + options.TtlSeconds,
+            HoldLimits.MaxTtlSeconds + options.TtlSeconds, orderId,
         ]);
     }
 

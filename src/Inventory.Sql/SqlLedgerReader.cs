@@ -15,6 +15,13 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
             Sql.Get(Statements.LedgerByReference), new { reference_id = Ansi(referenceId) }, null, cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    public async Task<IReadOnlyList<LedgerRow>> GetReservationRowsAsync(string reservationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<LedgerRow>(database.Command(
+            Sql.Get(Statements.LedgerReservation), new { reference_id = Ansi(reservationId) }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     public async Task<IReadOnlyList<OrderLedgerLine>> GetOrderLinesAsync(string orderId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
