@@ -28,11 +28,24 @@ public class WakeupTests
 
         using var client = server.CreateClient();
         await Task.WhenAll(Enumerable.Range(0, 400).Select(i => client.PostAsync("api/deductions", HttpCalls.Json(HttpCalls.Order($"w{i}", (skus[i % 8], 1))))));
-        await Task.Delay(1500);
-
-        var messages = new List<WakeupMessage>();
-        while ((await raw.ReceiveMessagesAsync(32)).Value is { Length: > 0 } batch)
+        var partitions = skus.Select(redis.Partitioner.PartitionOf).Distinct().ToList();
+        var lastIds = new Dictionary<int, string>();
+        foreach (var partition in partitions)
         {
+            lastIds[partition] = (await redis.Journal.ReadAsync(partition, "0", 10_000))[^1].StreamId;
+        }
+
+        // Wake-ups go out every 500 ms: collect until each partition's latest entry has been named.
+        var messages = new List<WakeupMessage>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!partitions.All(p => messages.Any(m => m.Partition == p && m.ThroughId == lastIds[p])) && DateTime.UtcNow < deadline)
+        {
+            var batch = (await raw.ReceiveMessagesAsync(32)).Value;
+            if (batch.Length == 0)
+            {
+                await Task.Delay(100);
+            }
+
             foreach (var message in batch)
             {
                 // Base64 on the wire, as the Functions queue trigger expects by default.
@@ -41,12 +54,10 @@ public class WakeupTests
             }
         }
 
-        var partitions = skus.Select(redis.Partitioner.PartitionOf).Distinct().ToList();
         Assert.InRange(messages.Count, partitions.Count, 100);
         foreach (var partition in partitions)
         {
-            var last = (await redis.Journal.ReadAsync(partition, "0", 10_000))[^1].StreamId;
-            Assert.Contains(messages, m => m.Partition == partition && m.ThroughId == last);
+            Assert.Contains(messages, m => m.Partition == partition && m.ThroughId == lastIds[partition]);
         }
     }
 }
