@@ -52,7 +52,7 @@ public sealed class HistoryReport
 
     public int Reservations { get; set; }
 
-    /// <summary>How reservations ended in the ledger: commit, release, expire, none (never held), mixed.</summary>
+    /// <summary>How reservations ended in the ledger: commit, release, expire, none (never held), mixed; "refused …" if no hold was acknowledged.</summary>
     public Dictionary<string, int> ReservationOutcomes { get; } = new(StringComparer.Ordinal);
 
     public int Returns { get; set; }
@@ -312,7 +312,8 @@ public static partial class HistoryChecker
                     Find(Anomaly.Doubled, ackMs ?? last.Answer.FinishedMs, $"deducted twice: {what}");
                 }
 
-                if (restocks > 1 || restocked + returnRows.Sum(r => r.Delta) > u || (restocks >= 1 && net < 1 && mine.Any(r => r.Kind is "deduct" or "commit")))
+                // A return id restocking twice is counted below, by return id.
+                if (restocks > 1 || restocked + returnRows.DistinctBy(r => r.Reason).Sum(r => r.Delta) > u || (restocks >= 1 && net < 1 && mine.Any(r => r.Kind is "deduct" or "commit")))
                 {
                     Find(Anomaly.RepeatedRestock, cancelAckMs ?? cancels.Select(c => c.Answer.FinishedMs).DefaultIfEmpty(last.Answer.FinishedMs).Max(),
                         $"restocked more than once: {what}");

@@ -89,7 +89,7 @@ public static partial class HistoryChecker
             }
 
             var ends = finals.Values.OfType<LedgerRow>().Select(r => r.Kind).Distinct(StringComparer.Ordinal).ToList();
-            var outcome = ends.Count == 1 && finals.Values.All(r => r is not null) ? ends[0] : ends.Count == 0 ? "none" : "mixed";
+            var outcome = (holds.Any(o => o.Acknowledged) ? "" : "refused ") + (ends.Count == 1 && finals.Values.All(r => r is not null) ? ends[0] : ends.Count == 0 ? "none" : "mixed");
             report.ReservationOutcomes[outcome] = report.ReservationOutcomes.GetValueOrDefault(outcome) + 1;
             var ledger = $"{answers}, ends {string.Join(" ", finals.Select(f => $"{f.Key}:{f.Value?.Kind ?? "-"}{(f.Value?.Kind == "commit" ? "→" + f.Value.Reference : "")}"))}";
             if (ends.Contains("commit") && ends.Count > 1)
