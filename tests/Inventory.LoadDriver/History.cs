@@ -69,8 +69,11 @@ public sealed class HistoryOptions
     /// <summary>Share of a client's steps spent on reservations and returns; the rest keeps the deduction mix.</summary>
     public double ReservationShare { get; init; } = 0.15;
 
-    /// <summary>New holds stop here, so the last ones expire soon after the load (the drain waits for them).</summary>
-    public TimeSpan HoldsUntil => Duration - HoldTtl > Duration / 2 ? Duration - HoldTtl : Duration / 2;
+    /// <summary>
+    /// New holds stop here, so the last ones expire (and race their commits) before the load ends and the check waits
+    /// little for them: the short run's budget.
+    /// </summary>
+    public TimeSpan HoldsUntil => Duration - HoldTtl - TimeSpan.FromSeconds(8) > Duration / 3 ? Duration - HoldTtl - TimeSpan.FromSeconds(8) : Duration / 3;
 
     public IReadOnlyList<string> Skus =>
         [.. Enumerable.Range(0, HotSkus).Select(i => $"{RunId}-hot-{i}"), .. Enumerable.Range(0, ColdSkus).Select(i => $"{RunId}-cold-{i}")];

@@ -19,6 +19,7 @@ public sealed partial class HistoryRunner
     {
         private readonly List<Held> _held = [];
         private readonly List<(string Id, List<LineRecord> Lines)> _sold = [];
+        private readonly HashSet<string> _soldIds = new(StringComparer.Ordinal);
         private readonly List<(string Id, List<LineRecord> Lines)> _committed = [];
         private readonly List<(string OrderId, string ReturnId, List<LineRecord> Lines)> _returns = [];
         private int _next;
@@ -26,7 +27,13 @@ public sealed partial class HistoryRunner
         private HistoryOptions Options => runner.Options;
 
         /// <summary>An order acknowledged as deducted (or committed): units that may be returned.</summary>
-        public void Sold(string orderId, IReadOnlyList<LineRecord> lines) => _sold.Add((orderId, [.. lines]));
+        public void Sold(string orderId, IReadOnlyList<LineRecord> lines)
+        {
+            if (_soldIds.Add(orderId))
+            {
+                _sold.Add((orderId, [.. lines]));
+            }
+        }
 
         /// <summary>Commits a hold whose race time came; false if none is due.</summary>
         public async Task<bool> RaceDueExpiryAsync(RecordWriter writer)

@@ -106,7 +106,7 @@ public class HistoryTests(ITestOutputHelper output)
         var records = JsonLines.Read<ClientRecord>(options.Output).ToList();
         var faultRecords = File.Exists(faultLog) ? JsonLines.Read<FaultRecord>(faultLog).ToList() : [];
         var report = HistoryChecker.Evaluate(records, faultRecords, state, drained, seed);
-        Log($"resolved {resolved} unknown orders with GET; runtime {watch.Elapsed.TotalSeconds:0} s");
+        Log($"resolved {resolved} unknown orders and reservations with GET; runtime {watch.Elapsed.TotalSeconds:0} s");
         output.WriteLine("");
         output.WriteLine(report.Table());
         output.WriteLine($"records and faults: {directory}");
