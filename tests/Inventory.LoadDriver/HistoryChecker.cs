@@ -151,6 +151,24 @@ public sealed class HistoryReport
 /// </summary>
 public static partial class HistoryChecker
 {
+    /// <summary>
+    /// The requests whose ledger rows on the SKU sum outside what the model allowed them: a reservation's rows count
+    /// towards the order it was committed to (its <c>commit</c> row names both), everything else by reference.
+    /// </summary>
+    private static string OffAllowance(string sku, IReadOnlyList<LedgerRow> ledger, Dictionary<(string Sku, string Key), (long Lo, long Hi)> allowed)
+    {
+        var mine = ledger.Where(r => r.Sku == sku && r.Kind != "set").ToList();
+        var committedTo = mine.Where(r => r.Kind == "commit" && r.Reason is not null).GroupBy(r => r.Reason!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Reference, StringComparer.Ordinal);
+        var net = mine.GroupBy(r => committedTo.GetValueOrDefault(r.Reference) ?? r.Reference, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (Delta: g.Sum(r => r.Delta), Rows: string.Join(" ", g.Select(r => $"{r.Kind}{r.Delta:+0;-0}@{r.Seq}"))), StringComparer.Ordinal);
+        var keys = net.Keys.Concat(allowed.Keys.Where(k => k.Sku == sku).Select(k => k.Key)).Distinct(StringComparer.Ordinal);
+        var off = keys.Select(k => (Key: k, Net: net.GetValueOrDefault(k), Allowed: allowed.GetValueOrDefault((sku, k))))
+            .Where(x => x.Net.Delta < x.Allowed.Lo || x.Net.Delta > x.Allowed.Hi)
+            .Select(x => $"{x.Key} ledger {x.Net.Delta:+0;-0} ({x.Net.Rows}) allowed [{x.Allowed.Lo}, {x.Allowed.Hi}]").ToList();
+        return off.Count == 0 ? "none" : string.Join("; ", off.Take(5));
+    }
+
     private enum Tri
     {
         No,
@@ -205,6 +223,17 @@ public static partial class HistoryChecker
         var known = new HashSet<(string Reference, string Sku)>();
         var sold = new List<(long AtMs, string Sku, long Units)>();
         var supply = stocks.ToDictionary(s => s.Key, s => s.Value.Initial, StringComparer.Ordinal);
+
+        // What each request may have done to a SKU, so a SKU outside the model names the requests whose ledger rows
+        // do not add up to what the model allowed them.
+        var allowed = new Dictionary<(string Sku, string Key), (long Lo, long Hi)>();
+        void Allow(string sku, string key, long dLo, long dHi)
+        {
+            lo[sku] += dLo;
+            hi[sku] += dHi;
+            var (l, h) = allowed.GetValueOrDefault((sku, key));
+            allowed[(sku, key)] = (l + dLo, h + dHi);
+        }
 
         // Reservations first: they decide which orders their commits made.
         var committedOrders = CheckReservations(ops, records, state, rows, known, report, (kind, atMs, text) => Find(kind, atMs, text))
@@ -279,11 +308,7 @@ public static partial class HistoryChecker
                 // (its cancel restocks what its returns did not); a standing one holds its units less its returns.
                 if (cancelled != Tri.Yes && deducted != Tri.No)
                 {
-                    lo[sku] -= u - returnedLo;
-                    if (deducted == Tri.Yes && cancelled == Tri.No)
-                    {
-                        hi[sku] -= u - returnedHi;
-                    }
+                    Allow(sku, id, -(u - returnedLo), deducted == Tri.Yes && cancelled == Tri.No ? -(u - returnedHi) : 0);
                 }
 
                 supply[sku] += returnedHi;
@@ -317,6 +342,12 @@ public static partial class HistoryChecker
                 {
                     Find(Anomaly.RepeatedRestock, cancelAckMs ?? cancels.Select(c => c.Answer.FinishedMs).DefaultIfEmpty(last.Answer.FinishedMs).Max(),
                         $"restocked more than once: {what}");
+                }
+                else if (restocks == 1 && net == 1 && restocked + returnRows.DistinctBy(r => r.Reason).Sum(r => r.Delta) < netUnits)
+                {
+                    // The cancel gives back what the order still holds: its units less what its returns restocked.
+                    Find(Anomaly.Other, cancelAckMs ?? cancels.Select(c => c.Answer.FinishedMs).DefaultIfEmpty(last.Answer.FinishedMs).Max(),
+                        $"cancel restocked too little: {what}");
                 }
                 else if (restocks >= 1 && cancels.Count == 0)
                 {
@@ -380,8 +411,8 @@ public static partial class HistoryChecker
             var applied = acked.Count > 0 ? Tri.Yes : last.Refused ? Tri.No : Tri.Maybe;
             if (lo.ContainsKey(sku))
             {
-                lo[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Min(0, first.Delta) : 0;
-                hi[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0;
+                Allow(sku, group.Key, applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Min(0, first.Delta) : 0,
+                    applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0);
                 supply[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0;
             }
 
@@ -456,7 +487,7 @@ public static partial class HistoryChecker
             if (values.Any(v => v < lo[sku] || v > hi[sku]))
             {
                 report.OutsideModel++;
-                report.SkuExamples.Add($"{sku}: outside the model: {range}");
+                report.SkuExamples.Add($"{sku}: outside the model: {range}; requests off their allowance: {OffAllowance(sku, state.Ledger, allowed)}");
             }
 
             if (values.Count > 0 && values.Max() > hi[sku])

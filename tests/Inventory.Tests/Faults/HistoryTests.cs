@@ -113,6 +113,8 @@ public class HistoryTests(ITestOutputHelper output)
         File.WriteAllText(Path.Combine(directory, "report.txt"), report.Table());
 
         Assert.True(report.Ops.GetValueOrDefault("deduct") > 100, $"too few deductions: {report.Table()}");
+        Assert.True(report.ReservationOutcomes.GetValueOrDefault("commit") > 0 && report.ReservationOutcomes.GetValueOrDefault("expire") > 0 && report.Returns > 0,
+            $"the run committed, expired or returned nothing: {report.Table()}");
         Assert.True(report.Passed, $"seed {seed}: the history breaks the model (replay: INVENTORY_HISTORY_SEED={seed}):\n{report.Table()}");
         Directory.Delete(directory, recursive: true);
     }
