@@ -353,9 +353,11 @@ public static partial class HistoryChecker
                 {
                     Find(Anomaly.Other, last.Answer.FinishedMs, $"restocked without any cancel: {what}");
                 }
-                else if (cancelAcked.Count > 0 && net >= 1 && restocks == 0)
+                else if (cancelled == Tri.Yes && net >= 1 && restocks == 0)
                 {
-                    Find(Anomaly.Other, cancelAckMs!.Value, $"cancel acknowledged but nothing restocked: {what}");
+                    // Acknowledged, or unknown and then said cancelled by GET: a cancel half done is not a cancel.
+                    Find(Anomaly.Other, cancelAckMs ?? cancels.Max(c => c.Answer.FinishedMs),
+                        $"cancel {(cancelAcked.Count > 0 ? "acknowledged" : "reported by GET")} but nothing restocked here: {what}");
                 }
 
                 if (deducted == Tri.No && net >= 1 && restocks == 0)

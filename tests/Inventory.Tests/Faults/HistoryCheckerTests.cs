@@ -346,4 +346,20 @@ public class HistoryCheckerTests
         Assert.Equal(2, resolved.ExactSkus);
         Assert.False(resolvedWrong.Passed);
     }
+
+    [Fact]
+    public void A_cancel_half_done_fails_per_request_and_the_sku_outside_the_model_names_the_order()
+    {
+        // c1's cancel gave a back nothing (its return did 1 of the 2), and o4's unknown cancel, said cancelled by
+        // GET, restocked nothing (HistoryTests seed 8: a cancel abandoned after its claim).
+        var tooLittle = Check(State(Replace("cancel", "c1", "a", ("a", "cancel", "c1", 0, 8_900))), WithReservations());
+        var records = WithReservations();
+        records.AddRange([Cancel("o4", 0, 12_000), new ResolutionRecord("o4", 200, "cancelled")]);
+        var halfCancelled = Check(State(ReservationChanges()), records);
+
+        Assert.Contains(tooLittle.Findings, f => f.Text.Contains("cancel restocked too little", StringComparison.Ordinal));
+        Assert.Contains(tooLittle.SkuExamples, e => e.Contains("c1 ledger -1", StringComparison.Ordinal));
+        Assert.Contains(halfCancelled.Findings, f => f.Text.Contains("cancel reported by GET but nothing restocked", StringComparison.Ordinal));
+        Assert.False(halfCancelled.Passed);
+    }
 }
