@@ -21,7 +21,7 @@ public sealed partial class RedisInventoryStore
 
     private sealed record HoldHome(string State, IReadOnlyList<OrderLine> Lines, int[] Partitions, string Customer, long Attempt, string OrderId, string Answer);
 
-    public async Task<HoldOutcome> HoldAsync(HoldRequest request, CancellationToken cancellationToken = default)
+    private async Task<HoldOutcome> HoldOnceAsync(HoldRequest request)
     {
         var id = request.ReservationId;
         var lines = Order.Create(new DeductionRequest(id, request.Lines), _partitioner);
@@ -29,37 +29,58 @@ public sealed partial class RedisInventoryStore
         // The customer is part of what the id is bound to: the same id for another customer is other lines (422).
         var fingerprint = Order.FingerprintOf(lines.Lines, request.CustomerId);
         var home = _partitioner.HoldHomeOf(id);
-        RedisResult[] claim;
-        try
+        var mode = "new";
+        for (var round = 0; round < MaxRounds; round++)
         {
-            claim = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.HoldClaim, [_keys.Hold(home, id), _keys.HoldExpiry(home), _keys.Marker(home)],
-                [id, fingerprint, lines.EncodedLines, string.Join(' ', lines.Partitions), request.TtlSeconds * 1000L, customer, _options.TtlSeconds]).ConfigureAwait(false))!;
-        }
-        catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
-        {
-            Refusals.Note(refusal);
-            return new HoldOutcome(id, HoldStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter);
-        }
-        catch (Exception e) when (RedisFailures.IsTransient(e))
-        {
-            return HoldOutcome.Simple(id, HoldStatus.Unknown);
+            RedisResult[] claim;
+            try
+            {
+                claim = (RedisResult[])(await Db.ScriptEvaluateAsync(RedisScripts.HoldClaim, [_keys.Hold(home, id), _keys.HoldExpiry(home), _keys.Marker(home), _keys.Seen(home)],
+                    [id, fingerprint, lines.EncodedLines, string.Join(' ', lines.Partitions), request.TtlSeconds * 1000L, customer, _options.TtlSeconds, mode,
+                        .. HoldSeenOffsets(id)]).ConfigureAwait(false))!;
+            }
+            catch (Exception e) when (RedisFailures.RefusalOf(e) is { } refusal)
+            {
+                Refusals.Note(refusal);
+                return new HoldOutcome(id, HoldStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter);
+            }
+            catch (Exception e) when (RedisFailures.IsTransient(e))
+            {
+                return HoldOutcome.Simple(id, HoldStatus.Unknown);
+            }
+
+            string At(int i) => claim.Length > i ? (string?)claim[i] ?? "" : "";
+            switch (At(0))
+            {
+                case "go":
+                    return await HoldPartitionsAsync(lines, Long(At(1)), Long(At(2)), customer, request.TtlSeconds).ConfigureAwait(false);
+                case "replay":
+                    // the stored answer lists the lines as the first request did
+                    return new HoldOutcome(id, HoldStatus.Held, SlotReply.ParseLines(At(1)), ExpiresAt(Long(At(2))), Replayed: true);
+                case "conflict":
+                    return HoldOutcome.Simple(id, HoldStatus.Conflict);
+                case "lost":
+                    return new HoldOutcome(id, HoldStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry);
+                case "seen":
+                    // No home, but the id may have been held before its home was lost: SQL decides whether this is a
+                    // replay of a reservation that ended (put back, then met by the next round) or a new one.
+                    var recall = await RecallHoldAsync(id).ConfigureAwait(false);
+                    switch (recall.State)
+                    {
+                        case RecallState.Unavailable:
+                            return new HoldOutcome(id, HoldStatus.Unavailable, [], Cause: recall.Cause, RetryAfter: recall.RetryAfter);
+                        case RecallState.StillHeld:
+                            return HoldOutcome.Simple(id, HoldStatus.Unknown);
+                    }
+
+                    mode = recall.State == RecallState.Restored ? "new" : "force";
+                    continue;
+                default:
+                    return HoldOutcome.Simple(id, HoldStatus.Unknown);
+            }
         }
 
-        string At(int i) => claim.Length > i ? (string?)claim[i] ?? "" : "";
-        switch (At(0))
-        {
-            case "go":
-                return await HoldPartitionsAsync(lines, Long(At(1)), Long(At(2)), customer, request.TtlSeconds).ConfigureAwait(false);
-            case "replay":
-                // the stored answer lists the lines as the first request did
-                return new HoldOutcome(id, HoldStatus.Held, SlotReply.ParseLines(At(1)), ExpiresAt(Long(At(2))), Replayed: true);
-            case "conflict":
-                return HoldOutcome.Simple(id, HoldStatus.Conflict);
-            case "lost":
-                return new HoldOutcome(id, HoldStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry);
-            default:
-                return HoldOutcome.Simple(id, HoldStatus.Unknown);
-        }
+        return HoldOutcome.Simple(id, HoldStatus.Unknown);
     }
 
     /// <summary>
@@ -158,9 +179,22 @@ public sealed partial class RedisInventoryStore
         return null;
     }
 
-    public async Task<HoldSettleOutcome> CommitHoldAsync(string reservationId, string orderId, CancellationToken cancellationToken = default)
+    private async Task<HoldSettleOutcome> CommitOnceAsync(string reservationId, string orderId)
     {
-        var h = await Db.HashGetAsync(_keys.Hold(_partitioner.HoldHomeOf(reservationId), reservationId), ["st", "ln", "o", "rf", "res", "cres", "cu"]).ConfigureAwait(false);
+        RedisValue[] fields = ["st", "ln", "o", "rf", "res", "cres", "cu"];
+        var key = _keys.Hold(_partitioner.HoldHomeOf(reservationId), reservationId);
+        var h = await Db.HashGetAsync(key, fields).ConfigureAwait(false);
+        if (h[0].IsNull)
+        {
+            var recall = await RecallIfForgottenAsync(reservationId).ConfigureAwait(false);
+            if (recall.State == RecallState.Unavailable)
+            {
+                return new HoldSettleOutcome(reservationId, HoldSettleStatus.Unavailable, [], orderId, Cause: recall.Cause, RetryAfter: recall.RetryAfter);
+            }
+
+            h = recall.State == RecallState.Restored ? await Db.HashGetAsync(key, fields).ConfigureAwait(false) : h;
+        }
+
         var state = (string?)h[0];
         if (state is null || ((string?)h[3] == "1" && state != "held") || h[4].IsNull)
         {
@@ -254,9 +288,15 @@ public sealed partial class RedisInventoryStore
             return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
         }
 
-        await SettleHoldAsync(reservationId, "committed", orderId, AbandonedCommit).ConfigureAwait(false);
-        return refused;
+        var settled = await SettleHoldAsync(reservationId, "committed", orderId, AbandonedCommit).ConfigureAwait(false);
+        // A slower attempt that converted everything may have stored its 200 first: that answer stands.
+        return settled?.At(0) == "ok" && settled.At(1) == "committed"
+            ? CommitReplay(reservationId, Order.Create(new DeductionRequest(orderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner), settled.At(7))
+            : refused;
     }
+
+    /// <summary>Test hook: runs after every partition converted, before the reservation's home stores the answer.</summary>
+    internal Func<Task>? BeforeCommitSettles { get; set; }
 
     /// <summary>The stored answer of a commit abandoned because its order was cancelled (or taken) midway.</summary>
     private const string AbandonedCommit = "-";
@@ -335,10 +375,17 @@ public sealed partial class RedisInventoryStore
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
             }
 
+            if (BeforeCommitSettles is { } hook)
+            {
+                await hook().ConfigureAwait(false);
+            }
+
             var results = MergeInOrder(order.Lines, replies.SelectMany(r => SlotReply.ParseLines(r.At(1))));
             var settled = await SettleHoldAsync(reservationId, "committed", orderId, EncodeResults(results)).ConfigureAwait(false);
-            return settled is null
-                ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId)
+            return settled?.At(0) != "ok" ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId)
+                // Another attempt stored the answer first (a retry that met the order cancelled stored 409): the stored
+                // answer is the commit's, so this one answers it too rather than a 200 its replays would contradict.
+                : settled.At(1) == "committed" ? CommitReplay(reservationId, order, settled.At(7))
                 : new HoldSettleOutcome(reservationId, HoldSettleStatus.Committed, results, orderId, Replayed: replies.All(r => r.At(2) == "1"));
         }
 
@@ -358,9 +405,20 @@ public sealed partial class RedisInventoryStore
         return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
     }
 
-    public async Task<HoldSettleOutcome> ReleaseHoldAsync(string reservationId, CancellationToken cancellationToken = default)
+    private async Task<HoldSettleOutcome> ReleaseOnceAsync(string reservationId)
     {
         var settled = await SettleHoldAsync(reservationId, "release").ConfigureAwait(false);
+        if (settled?.At(0) == "absent")
+        {
+            var recall = await RecallIfForgottenAsync(reservationId).ConfigureAwait(false);
+            if (recall.State == RecallState.Unavailable)
+            {
+                return new HoldSettleOutcome(reservationId, HoldSettleStatus.Unavailable, [], Cause: recall.Cause, RetryAfter: recall.RetryAfter);
+            }
+
+            settled = recall.State == RecallState.Restored ? await SettleHoldAsync(reservationId, "release").ConfigureAwait(false) : settled;
+        }
+
         switch (settled?.At(0))
         {
             case null:
@@ -415,7 +473,12 @@ public sealed partial class RedisInventoryStore
     {
         var h = await Db.HashGetAsync(_keys.Hold(_partitioner.HoldHomeOf(reservationId), reservationId), ["st", "x", "o", "ln", "rf", "res"]).ConfigureAwait(false);
         var state = (string?)h[0];
-        if (state is null || (string?)h[4] == "1" || h[5].IsNull)
+        if (state is null)
+        {
+            return await EndedHoldFromLedgerAsync(reservationId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if ((string?)h[4] == "1" || h[5].IsNull)
         {
             // never answered 200 (refused, or still in flight)
             return null;
@@ -498,11 +561,14 @@ public sealed partial class RedisInventoryStore
         {
             case "committing":
                 var order = Order.Create(new DeductionRequest(home.OrderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner);
-                return (await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false)).Status is HoldSettleStatus.Committed or HoldSettleStatus.Conflict;
+                return (await FinishCommitAsync(reservationId, order, home).ConfigureAwait(false)).Status is HoldSettleStatus.Committed or HoldSettleStatus.Conflict
+                    && await HoldReplicatedAsync(CommitKeys(reservationId, home.OrderId, home.Partitions)).ConfigureAwait(false);
             case "releasing":
-                return await ReleasePartitionsAsync(reservationId, "release", home).ConfigureAwait(false) is not null;
+                return await ReleasePartitionsAsync(reservationId, "release", home).ConfigureAwait(false) is not null
+                    && await HoldReplicatedAsync(HoldKeys(reservationId, home.Partitions)).ConfigureAwait(false);
             default:
-                return await ReleasePartitionsAsync(reservationId, "expire", home).ConfigureAwait(false) is not null;
+                return await ReleasePartitionsAsync(reservationId, "expire", home).ConfigureAwait(false) is not null
+                    && await HoldReplicatedAsync(HoldKeys(reservationId, home.Partitions)).ConfigureAwait(false);
         }
     }
 

@@ -91,19 +91,12 @@ public sealed partial class RedisInventoryStore
     /// </summary>
     public async Task<CancelOutcome> CancelAsync(string orderId, CancellationToken cancellationToken = default)
     {
-        var outcome = await CancelOnceAsync(orderId).ConfigureAwait(false);
-        if (outcome.Status != CancelStatus.Cancelled || !_options.DurableAcknowledgements)
-        {
-            return outcome;
-        }
-
-        // As for deductions: a restock answered 200 must survive a failover, so a replica of every primary it wrote
-        // (the restocked partitions and the claim's home) confirms it first; otherwise 503 unknown, and it stands.
-        var partitions = outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku)).Append(_partitioner.HomeOf(orderId));
-        return await ReplicatedAsync(partitions).ConfigureAwait(false) ? outcome : new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        var (outcome, partitions) = await CancelOnceAsync(orderId).ConfigureAwait(false);
+        return await CloseCancelAsync(orderId, outcome, partitions).ConfigureAwait(false);
     }
 
-    private async Task<CancelOutcome> CancelOnceAsync(string orderId)
+    /// <summary>The cancel's outcome and the partitions it reverted (none unless cancel.lua decided it).</summary>
+    private async Task<(CancelOutcome Outcome, int[] Partitions)> CancelOnceAsync(string orderId)
     {
         var mode = "new";
         for (var round = 0; round < MaxRounds; round++)
@@ -117,36 +110,37 @@ public sealed partial class RedisInventoryStore
             {
                 // cancel.lua never ran: the claim is as it was, nothing restocked.
                 Refusals.Note(refusal);
-                return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter);
+                return (new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: refusal.Cause, RetryAfter: refusal.RetryAfter), []);
             }
             catch (Exception e) when (RedisFailures.IsTransient(e))
             {
-                return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+                return (new CancelOutcome(orderId, CancelStatus.Unknown, []), []);
             }
 
             string At(int i) => claim.Length > i ? (string?)claim[i] ?? "" : "";
             switch (At(0))
             {
                 case "tomb":
-                    return new CancelOutcome(orderId, CancelStatus.NotFound, []);
+                    return (new CancelOutcome(orderId, CancelStatus.NotFound, []), []);
                 case "lost":
                     // cancel.lua refuses before touching anything while the home partition is rebuilt.
-                    return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry);
+                    return (new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: UnavailableCauses.Rebuilding, RetryAfter: UnavailableCauses.RebuildRetry), []);
                 case "seen":
                     var remembered = await RememberAsync(orderId).ConfigureAwait(false);
                     if (remembered.Known is not { } known)
                     {
-                        return new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: remembered.Cause, RetryAfter: remembered.RetryAfter);
+                        return (new CancelOutcome(orderId, CancelStatus.Unavailable, [], Cause: remembered.Cause, RetryAfter: remembered.RetryAfter), []);
                     }
 
                     mode = known ? "new" : "force";
                     continue;
                 default:
-                    return await RevertAllAsync(orderId, ClaimReply.PartitionList(At(1)), At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false);
+                    var partitions = ClaimReply.PartitionList(At(1));
+                    return (await RevertAllAsync(orderId, partitions, At(2), Order.Decode(At(3)), At(4), Order.Decode(At(5))).ConfigureAwait(false), partitions);
             }
         }
 
-        return new CancelOutcome(orderId, CancelStatus.Unknown, []);
+        return (new CancelOutcome(orderId, CancelStatus.Unknown, []), []);
     }
 
     private async Task<CancelOutcome> RevertAllAsync(string orderId, int[] partitions, string restored, IReadOnlyList<OrderLine> lines, string results, IReadOnlyList<OrderLine> returned)
@@ -217,6 +211,75 @@ public sealed partial class RedisInventoryStore
         }
     }
 
+    /// <summary>
+    /// Takes a decided cancel out of the open cancels once every partition answered and, with durable
+    /// acknowledgements, a replica of every primary it wrote confirmed it. Until then the sweep drives it again: a
+    /// restock (or a mark that fences a deduction still in flight) that a failover loses is done once more, and
+    /// revert.lua restocks each record at most once. A failure to take it out only costs the sweep a replay.
+    /// </summary>
+    private async Task<CancelOutcome> CloseCancelAsync(string orderId, CancelOutcome outcome, int[] partitions)
+    {
+        if (partitions.Length == 0 || outcome.Status is not (CancelStatus.Cancelled or CancelStatus.NotFound))
+        {
+            return outcome;
+        }
+
+        // As for deductions: a restock answered 200 must survive a failover, so a replica of every primary it wrote
+        // confirms it first; otherwise 503 unknown, and it stands. Every partition of the order, not only those that
+        // restocked: where revert.lua only marked the record cancelled, that mark fences a deduction still in flight.
+        var written = partitions.Concat(outcome.Lines.Select(l => _partitioner.PartitionOf(l.Sku))).Append(_partitioner.HomeOf(orderId));
+        if (!await ReplicatedAsync(written).ConfigureAwait(false))
+        {
+            return outcome.Status == CancelStatus.Cancelled ? new CancelOutcome(orderId, CancelStatus.Unknown, []) : outcome;
+        }
+
+        try
+        {
+            await Db.SortedSetRemoveAsync(_keys.OpenCancels(_partitioner.HomeOf(orderId)), orderId).ConfigureAwait(false);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+        }
+
+        return outcome;
+    }
+
+    /// <summary>
+    /// Finishes cancels decided on the claim longer than RecoverAfter ago whose partitions did not all answer (the
+    /// process died, a partition was down), and those a rebuild of their lost home put back from SQL: their claim is
+    /// absent, and cancel.lua asks SQL through the seen filter, which restores it (rule 8) before it reverts.
+    /// </summary>
+    private async Task<int> FinishOpenCancelsAsync(int home, long cutoff, CancellationToken cancellationToken)
+    {
+        var finished = 0;
+        var stale = await Db.SortedSetRangeByScoreAsync(_keys.OpenCancels(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
+        foreach (var member in stale)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var orderId = (string)member!;
+            if ((string?)await Db.HashGetAsync(_keys.Claim(home, orderId), "st").ConfigureAwait(false) is not (null or "cancelled"))
+            {
+                // A tomb (a cancel of an id SQL did not know): nothing to drive.
+                await Db.SortedSetRemoveAsync(_keys.OpenCancels(home), member).ConfigureAwait(false);
+                continue;
+            }
+
+            var (outcome, partitions) = await CancelOnceAsync(orderId).ConfigureAwait(false);
+            var closed = await CloseCancelAsync(orderId, outcome, partitions).ConfigureAwait(false);
+            if (closed.Status is CancelStatus.Cancelled or CancelStatus.NotFound)
+            {
+                if (partitions.Length == 0)
+                {
+                    await Db.SortedSetRemoveAsync(_keys.OpenCancels(home), member).ConfigureAwait(false);
+                }
+
+                finished++;
+            }
+        }
+
+        return finished;
+    }
+
     private Task<RedisResult> SendCancel(string orderId, string mode)
     {
         var home = _partitioner.HomeOf(orderId);
@@ -225,24 +288,49 @@ public sealed partial class RedisInventoryStore
         args[1] = _options.TtlSeconds;
         args[2] = mode;
         _seen.Fill(orderId, args, 3);
-        return Db.ScriptEvaluateAsync(RedisScripts.Cancel, [_keys.Claim(home, orderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home)], args);
+        return Db.ScriptEvaluateAsync(RedisScripts.Cancel, [_keys.Claim(home, orderId), _keys.Pending(home), _keys.Seen(home), _keys.Marker(home), _keys.OpenCancels(home)], args);
     }
 
     public async Task<int> RecoverAbandonedOrdersAsync(CancellationToken cancellationToken = default)
     {
         var recovered = 0;
+        var failures = new List<(int Home, Exception Error)>();
         var cutoff = _time.GetUtcNow().ToUnixTimeMilliseconds() - (long)_options.RecoverAfter.TotalMilliseconds;
         for (var home = 0; home < _partitioner.Count; home++)
         {
-            recovered += await FinishOpenReturnsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
-            var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
-            foreach (var id in stale)
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (await RecoverAsync(home, (string)id!).ConfigureAwait(false))
-                {
-                    recovered++;
-                }
+                recovered += await RecoverHomeAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add((home, e));
+            }
+        }
+
+        // A home whose primary is down or failing over must not keep the others' cancels, returns and abandoned
+        // claims waiting for it: each home is swept, and the run then fails with the first error so the loop or timer
+        // reports it.
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{failures.Count} home partition(s) could not be swept ({recovered} orders were recovered elsewhere); first: {failures[0].Home}", failures[0].Error);
+        }
+
+        return recovered;
+    }
+
+    private async Task<int> RecoverHomeAsync(int home, long cutoff, CancellationToken cancellationToken)
+    {
+        var recovered = await FinishOpenReturnsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+        recovered += await FinishOpenCancelsAsync(home, cutoff, cancellationToken).ConfigureAwait(false);
+        var stale = await Db.SortedSetRangeByScoreAsync(_keys.Pending(home), double.NegativeInfinity, cutoff, take: 100).ConfigureAwait(false);
+        foreach (var id in stale)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await RecoverAsync(home, (string)id!).ConfigureAwait(false))
+            {
+                recovered++;
             }
         }
 

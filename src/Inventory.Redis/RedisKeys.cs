@@ -44,6 +44,9 @@ internal sealed class RedisKeys(string prefix)
     /// <summary>Returns reserved on the claim but not yet finished, scored by start, for the recovery sweep.</summary>
     public RedisKey OpenReturns(int home) => Tag(home) + ":returns";
 
+    /// <summary>Cancels decided on a claim whose partitions have not all answered yet; the recovery sweep finishes them.</summary>
+    public RedisKey OpenCancels(int home) => Tag(home) + ":cancels";
+
     /// <summary>A reservation on its home partition: state, lines, partitions, expiresAt, customer, answers.</summary>
     public RedisKey Hold(int home, string reservationId) => Tag(home) + ":h:" + reservationId;
 

@@ -141,14 +141,17 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
 
     /// <summary>Puts back a reservation SQL shows still held on its home, and schedules its expiry.</summary>
     /// <param name="lines">All its lines (every partition) with the stock right after each was held: its answer.</param>
-    public Task RestoreHoldHomeAsync(int home, string reservationId, int[] partitions, long expiresAt, long attempt, string customerId, IReadOnlyList<(OrderLine Line, long After)> lines)
+    /// <param name="orderId">Non-empty: a commit to this order converted some partitions and stopped; the home comes
+    /// back committing, due at once, so the expiry loop rolls the commit forward.</param>
+    public Task RestoreHoldHomeAsync(int home, string reservationId, int[] partitions, long expiresAt, long attempt, string customerId, IReadOnlyList<(OrderLine Line, long After)> lines,
+        string orderId = "")
     {
         var plain = lines.Select(l => l.Line).ToList();
         return Db.ScriptEvaluateAsync(RedisScripts.RestoreHoldHome, [_keys.Hold(home, reservationId), _keys.HoldExpiry(home)],
         [
             reservationId, Order.FingerprintOf(plain, customerId.Length == 0 ? null : customerId), Order.Encode(plain),
             string.Join(' ', partitions), expiresAt, attempt, customerId, string.Join(',', lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity} {l.After}")),
-            HoldLimits.MaxTtlSeconds + options.TtlSeconds,
+            HoldLimits.MaxTtlSeconds + options.TtlSeconds, orderId,
         ]);
     }
 
@@ -188,6 +191,16 @@ public sealed class RedisPartitionGuard(IConnectionMultiplexer redis, RedisOptio
     {
         await Db.StringSetAsync(_keys.SeenStaging(home), bitmap).ConfigureAwait(false);
         await Db.ScriptEvaluateAsync(RedisScripts.SeenMerge, [_keys.Seen(home), _keys.SeenStaging(home)]).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rebuild: cancels SQL shows decided but not restocked everywhere, back in their lost home's open cancels, so the
+    /// recovery sweep finishes them (their claims come back from SQL when it drives them).
+    /// </summary>
+    public Task ReopenCancelsAsync(int home, IEnumerable<string> orderIds)
+    {
+        var entries = orderIds.Select(id => new SortedSetEntry(id, 0)).ToArray();
+        return entries.Length == 0 ? Task.CompletedTask : Db.SortedSetAddAsync(_keys.OpenCancels(home), entries, SortedSetWhen.NotExists);
     }
 
     /// <summary>Puts back an order's finished returns, so a retried return id replays rather than restocks again.</summary>

@@ -33,6 +33,8 @@ internal static class RedisScripts
     public static readonly string HoldRelease = Load("hold_release");
     public static readonly string RestoreHold = Load("restore_hold");
     public static readonly string RestoreHoldHome = Load("restore_hold_home");
+    public static readonly string RestoreHoldEnded = Load("restore_hold_ended");
+    public static readonly string Touch = Load("touch");
     public static readonly string RestoreCustomer = Load("restore_customer");
 
     private static string Load(string name)

@@ -15,6 +15,13 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
             Sql.Get(Statements.LedgerByReference), new { reference_id = Ansi(referenceId) }, null, cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
+    public async Task<IReadOnlyList<LedgerRow>> GetReservationRowsAsync(string reservationId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<LedgerRow>(database.Command(
+            Sql.Get(Statements.LedgerReservation), new { reference_id = Ansi(reservationId) }, null, cancellationToken)).ConfigureAwait(false)).ToList();
+    }
+
     public async Task<IReadOnlyList<OrderLedgerLine>> GetOrderLinesAsync(string orderId, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -125,6 +132,13 @@ public sealed class SqlLedgerReader(SqlDatabase database) : ILedgerReader
         var rows = await connection.QueryAsync<(int Partition, long Rows)>(database.Command(
             Sql.Get(Statements.LedgerPartitionCounts), new { since }, null, cancellationToken)).ConfigureAwait(false);
         return rows.ToDictionary(r => r.Partition, r => r.Rows);
+    }
+
+    public async Task<IReadOnlyList<string>> GetHalfCancelledOrdersAsync(DateTime since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            Sql.Get(Statements.LedgerHalfCancelled), new { since }, commandTimeout: StreamTimeoutSeconds, cancellationToken: cancellationToken)).ConfigureAwait(false)).ToList();
     }
 
     public async Task<IReadOnlyList<CustomerTakenRow>> GetCustomerTakenAsync(int partition, CancellationToken cancellationToken = default)

@@ -39,6 +39,8 @@ public static class Statements
     public const string LedgerPartitionCounts = "ledger_partition_counts";
     public const string LedgerCustomerTotals = "ledger_customer_totals";
     public const string LedgerOpenHolds = "ledger_open_holds";
+    public const string LedgerHalfCancelled = "ledger_half_cancelled";
+    public const string LedgerReservation = "ledger_reservation";
     public const string StockPage = "stock_page";
     public const string StockApply = "stock_apply";
     public const string StockGet = "stock_get";

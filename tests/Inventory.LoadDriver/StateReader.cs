@@ -41,7 +41,7 @@ public sealed class StateReader : IAsyncDisposable
     }
 
     /// <summary>
-    /// Polls until no multi-partition order is pending in Redis and SQL holds every SKU exactly as Redis does
+    /// Polls until no multi-partition order is pending and no cancel is unfinished in Redis and SQL holds every SKU exactly as Redis does
     /// (stock, sequence, one ledger row per sequence), or the timeout passes. Returns how long it took, or null.
     /// </summary>
     public async Task<TimeSpan?> WaitForDrainAsync(IReadOnlyCollection<string> skus, TimeSpan timeout, Action<string> log)
@@ -55,7 +55,7 @@ public sealed class StateReader : IAsyncDisposable
             {
                 var (states, pending) = await ProbeAsync(skus);
                 var unsettled = states.Where(s => !s.Value.Settled).ToList();
-                waitingFor = pending > 0 ? $"{pending} pending multi-partition orders" :
+                waitingFor = pending > 0 ? $"{pending} pending multi-partition orders or unfinished cancels" :
                     unsettled.Count > 0 ? $"{unsettled.Count} SKUs not yet equal in SQL, e.g. {Describe(unsettled[0].Key, unsettled[0].Value)}" : null;
             }
             catch (Exception e) when (e is NpgsqlException or RedisException or TimeoutException)
@@ -145,7 +145,7 @@ public sealed class StateReader : IAsyncDisposable
                 }
             }
 
-            pending += await db.SortedSetLengthAsync($"{tag}:pending");
+            pending += await db.SortedSetLengthAsync($"{tag}:pending") + await db.SortedSetLengthAsync($"{tag}:cancels");
         }
 
         await using var connection = new NpgsqlConnection(_sql);

@@ -47,6 +47,26 @@ public class LedgerContractTests
         Assert.Equal(0, await InsertAsync(db, [redis.History[0], redis.History[1]]));
     }
 
+    /// <summary>The cancels a lost home's rebuild puts back: a cancel row in some SKU while another SKU still stands.</summary>
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task Half_cancelled_orders_are_those_with_a_cancel_and_a_sku_still_standing(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var journal = new InMemoryJournal(1);
+        await InsertAsync(db,
+        [
+            journal.Set("a", 10), journal.Set("b", 10),
+            journal.Deduct("half", "a", 1), journal.Deduct("half", "b", 1), journal.Cancel("half", "a", 1),
+            journal.Deduct("whole", "a", 1), journal.Deduct("whole", "b", 1), journal.Cancel("whole", "a", 1), journal.Cancel("whole", "b", 1),
+            journal.Deduct("standing", "a", 1),
+            journal.Deduct("voided", "a", 1), journal.Void("voided", "a", 1),
+        ]);
+
+        Assert.Equal(["half"], await db.Ledger.GetHalfCancelledOrdersAsync(DateTime.UtcNow.AddDays(-1)));
+        Assert.Empty(await db.Ledger.GetHalfCancelledOrdersAsync(DateTime.UtcNow.AddDays(1)));
+    }
+
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task Ledger_rows_keep_every_field_of_the_journal_entry(string provider)

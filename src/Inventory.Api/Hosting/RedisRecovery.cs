@@ -1,3 +1,4 @@
+using System.Globalization;
 using Inventory.Domain;
 using Inventory.Persistence;
 using Inventory.Redis;
@@ -203,7 +204,11 @@ public sealed partial class RedisRecovery(
         try
         {
             progress.Phase("draining");
-            await DrainAsync(mine, cancellationToken).ConfigureAwait(false);
+            // Every partition's journal, not only the lost ones': a lost partition is also the home of order ids
+            // whose claims come back from SQL alone (its seen filter now, each claim when next asked about), so SQL
+            // must hold every order deducted before the loss, in whichever partition it deducted. Otherwise a cancel
+            // leaves a tomb under a sold order, or a claim comes back with only the partitions SQL had reached.
+            await DrainAsync([.. mine, .. Enumerable.Range(0, redisOptions.Partitions).Except(mine)], cancellationToken).ConfigureAwait(false);
             progress.Phase("stock");
             await RestoreStockAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
             progress.Phase("customer limits");
@@ -212,6 +217,7 @@ public sealed partial class RedisRecovery(
             var filters = await BuildSeenFiltersAsync(mine.ToHashSet(), cancellationToken).ConfigureAwait(false);
             progress.Phase("holds");
             var holds = await LoadOpenHoldsAsync(since, cancellationToken).ConfigureAwait(false);
+            var halfCancelled = await ledger.GetHalfCancelledOrdersAsync(since, cancellationToken).ConfigureAwait(false);
             foreach (var partition in mine)
             {
                 var started = time.GetTimestamp();
@@ -219,6 +225,7 @@ public sealed partial class RedisRecovery(
                 var orders = await RestoreRecordsAsync(partition, since, cancellationToken).ConfigureAwait(false);
                 await RestoreHoldsAsync(partition, holds).ConfigureAwait(false);
                 await guard.MergeSeenAsync(partition, filters[partition]).ConfigureAwait(false);
+                await guard.ReopenCancelsAsync(partition, halfCancelled.Where(id => partitioner.HomeOf(id) == partition)).ConfigureAwait(false);
                 filters.Remove(partition);
                 if (await guard.MarkRebuiltAsync(partition, _owner).ConfigureAwait(false))
                 {
@@ -272,7 +279,10 @@ public sealed partial class RedisRecovery(
         }
     }
 
-    /// <summary>What survived of the journal reaches SQL first, so SQL's stock is the latest Redis accepted.</summary>
+    /// <summary>
+    /// What survived of the journals reaches SQL first, so SQL's stock is the latest Redis accepted and SQL holds every
+    /// order a lost home's claims stood for. Bounded by DrainWait: an engine further behind leaves those holes.
+    /// </summary>
     private async Task DrainAsync(List<int> lost, CancellationToken cancellationToken)
     {
         var deadline = time.GetUtcNow() + options.DrainWait;
@@ -372,6 +382,8 @@ public sealed partial class RedisRecovery(
         }
     }
 
+    private const string HoldSeenPrefix = "hold/";
+
     /// <summary>
     /// One streamed pass over every order id SQL holds (home is a hash of the id, which SQL does not index), setting
     /// bits in one in-memory bitmap per lost home: memory is the filters' size, not the ledger's.
@@ -382,7 +394,9 @@ public sealed partial class RedisRecovery(
         long read = 0;
         await foreach (var id in ledger!.StreamOrderIdsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (filters.TryGetValue(partitioner.HomeOf(id), out var bitmap))
+            // reservation ids come as "hold/<id>" (an id never holds '/'), remembered in their own home's filter so spelt
+            var home = id.StartsWith(HoldSeenPrefix, StringComparison.Ordinal) ? partitioner.HoldHomeOf(id[HoldSeenPrefix.Length..]) : partitioner.HomeOf(id);
+            if (filters.TryGetValue(home, out var bitmap))
             {
                 guard.SetSeen(bitmap, id);
             }
@@ -450,7 +464,16 @@ public sealed partial class RedisRecovery(
     }
 
     /// <summary>A reservation SQL shows still held, from its hold rows' reasons ("expiresAt attempt [customerId]").</summary>
-    internal sealed record OpenHold(string ReservationId, long ExpiresAt, long Attempt, string CustomerId, IReadOnlyList<(OrderLine Line, long After)> Lines);
+    /// <param name="Lines">Every line of its latest attempt (all partitions) with the stock right after each was held.</param>
+    /// <param name="OrderId">The order a commit converted some of its partitions to before it stopped: the reservation
+    /// is committing, and the expiry loop rolls the commit forward. Empty: held.</param>
+    /// <param name="Converted">SKUs whose held units are that order's deduction already: their hold records are not
+    /// put back (the order's record is, from the commit row), so they are never released as well.</param>
+    internal sealed record OpenHold(string ReservationId, long ExpiresAt, long Attempt, string CustomerId, IReadOnlyList<(OrderLine Line, long After)> Lines,
+        string OrderId = "", IReadOnlySet<string>? Converted = null)
+    {
+        public bool IsConverted(string sku) => Converted?.Contains(sku) == true;
+    }
 
     /// <summary>
     /// Every reservation SQL shows still held (few: held units are on their way to a commit, release or expiry),
@@ -467,21 +490,37 @@ public sealed partial class RedisRecovery(
         return OpenHoldsFromLedger(rows);
     }
 
-    /// <summary>Groups hold rows by reservation; only its latest attempt's rows count, and rows without expiresAt are skipped.</summary>
-    internal static IReadOnlyList<OpenHold> OpenHoldsFromLedger(IEnumerable<LedgerRow> rows) =>
-        rows.Select(r => (Row: r, Reason: (r.Reason ?? "").Split(' ')))
-            .Where(r => r.Reason.Length >= 2 && long.TryParse(r.Reason[0], System.Globalization.CultureInfo.InvariantCulture, out _))
+    /// <summary>
+    /// Groups hold rows by reservation; only its latest attempt's rows count, and rows without expiresAt are skipped.
+    /// A commit row naming the reservation after a hold row of its SKU marks that line converted: some converted and
+    /// some not is a commit that stopped midway (committing, to the commit row's order); all converted is no longer held.
+    /// </summary>
+    internal static IReadOnlyList<OpenHold> OpenHoldsFromLedger(IEnumerable<LedgerRow> rows)
+    {
+        var all = rows.ToList();
+        var commits = all.Where(r => r.Kind == ChangeKinds.Commit && !string.IsNullOrEmpty(r.Reason))
+            .ToLookup(r => r.Reason!, StringComparer.Ordinal);
+        return all.Where(r => r.Kind == ChangeKinds.Hold)
+            .Select(r => (Row: r, Reason: (r.Reason ?? "").Split(' ')))
+            .Where(r => r.Reason.Length >= 2 && long.TryParse(r.Reason[0], CultureInfo.InvariantCulture, out _))
             .GroupBy(r => r.Row.ReferenceId, StringComparer.Ordinal)
             .Select(g =>
             {
-                var attempt = g.Max(r => long.Parse(r.Reason[1], System.Globalization.CultureInfo.InvariantCulture));
-                var latest = g.Where(r => long.Parse(r.Reason[1], System.Globalization.CultureInfo.InvariantCulture) == attempt).ToList();
+                var attempt = g.Max(r => long.Parse(r.Reason[1], CultureInfo.InvariantCulture));
+                var latest = g.Where(r => long.Parse(r.Reason[1], CultureInfo.InvariantCulture) == attempt).ToList();
                 var reason = latest[0].Reason;
-                var lines = latest.GroupBy(r => r.Row.Sku, StringComparer.Ordinal).Select(s => s.MaxBy(r => r.Row.Seq).Row)
-                    .OrderBy(r => r.Sku, StringComparer.Ordinal).Select(r => (new OrderLine(r.Sku, -r.Delta), r.AvailableAfter)).ToList();
-                return new OpenHold(g.Key, long.Parse(reason[0], System.Globalization.CultureInfo.InvariantCulture), attempt, reason.Length > 2 ? reason[2] : "", lines);
+                var held = latest.GroupBy(r => r.Row.Sku, StringComparer.Ordinal).Select(s => s.MaxBy(r => r.Row.Seq).Row)
+                    .OrderBy(r => r.Sku, StringComparer.Ordinal).ToList();
+                var conversions = held.Select(h => commits[g.Key].Where(c => c.Sku == h.Sku && c.Seq > h.Seq).MinBy(c => c.Seq)).OfType<LedgerRow>().ToList();
+                var lines = held.Select(r => (new OrderLine(r.Sku, -r.Delta), r.AvailableAfter)).ToList();
+                return conversions.Count == held.Count
+                    ? null
+                    : new OpenHold(g.Key, long.Parse(reason[0], CultureInfo.InvariantCulture), attempt, reason.Length > 2 ? reason[2] : "", lines,
+                        conversions.Select(c => c.ReferenceId).FirstOrDefault() ?? "", conversions.Select(c => c.Sku).ToHashSet(StringComparer.Ordinal));
             })
+            .OfType<OpenHold>()
             .ToList();
+    }
 
     /// <summary>
     /// Before the partition sells again: the records and held counts of reservations held in it, and the reservations
@@ -492,7 +531,7 @@ public sealed partial class RedisRecovery(
         var restores = new List<Task>();
         foreach (var hold in holds)
         {
-            var here = hold.Lines.Where(l => partitioner.PartitionOf(l.Line.Sku) == partition).ToList();
+            var here = hold.Lines.Where(l => partitioner.PartitionOf(l.Line.Sku) == partition && !hold.IsConverted(l.Line.Sku)).ToList();
             if (here.Count > 0)
             {
                 restores.Add(guard.RestoreHoldRecordAsync(partition, hold.ReservationId, hold.Attempt, here, hold.CustomerId));
@@ -501,7 +540,7 @@ public sealed partial class RedisRecovery(
             if (partitioner.HoldHomeOf(hold.ReservationId) == partition)
             {
                 var partitions = hold.Lines.Select(l => partitioner.PartitionOf(l.Line.Sku)).Distinct().Order().ToArray();
-                restores.Add(guard.RestoreHoldHomeAsync(partition, hold.ReservationId, partitions, hold.ExpiresAt, hold.Attempt, hold.CustomerId, hold.Lines));
+                restores.Add(guard.RestoreHoldHomeAsync(partition, hold.ReservationId, partitions, hold.ExpiresAt, hold.Attempt, hold.CustomerId, hold.Lines, hold.OrderId));
             }
         }
 

@@ -46,4 +46,7 @@ public sealed class SqlOrderLedger(ILedgerReader ledger) : IOrderLedger
         var rows = await ledger.FindByReferenceAsync(orderId, cancellationToken).ConfigureAwait(false);
         return view with { Returns = OrderLedgerView.ReturnsOf(rows) };
     }
+
+    public async Task<LedgerHold?> FindHoldAsync(string reservationId, CancellationToken cancellationToken = default) =>
+        HoldLedgerView.From(reservationId, await ledger.GetReservationRowsAsync(reservationId, cancellationToken).ConfigureAwait(false));
 }

@@ -1,4 +1,5 @@
 using Inventory.Domain;
+using Inventory.Persistence;
 
 namespace Inventory.Application;
 
@@ -11,6 +12,9 @@ public interface IOrderLedger
 
     /// <summary>The order as SQL remembers it, for when Redis no longer does; null if SQL holds no deduction of it.</summary>
     Task<OrderView?> FindAsync(string orderId, CancellationToken cancellationToken = default);
+
+    /// <summary>The reservation as SQL remembers it, for when Redis lost its home; null if SQL holds no hold of it.</summary>
+    Task<LedgerHold?> FindHoldAsync(string reservationId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Used until a SQL ledger is configured: nothing is persisted.</summary>
@@ -19,4 +23,6 @@ public sealed class NoOrderLedger : IOrderLedger
     public Task<bool?> IsPersistedAsync(OrderView order, CancellationToken cancellationToken = default) => Task.FromResult<bool?>(false);
 
     public Task<OrderView?> FindAsync(string orderId, CancellationToken cancellationToken = default) => Task.FromResult<OrderView?>(null);
+
+    public Task<LedgerHold?> FindHoldAsync(string reservationId, CancellationToken cancellationToken = default) => Task.FromResult<LedgerHold?>(null);
 }

@@ -31,8 +31,8 @@ public interface ILedgerReader
     Task<IReadOnlyList<LedgerPoint>> GetAvailableAtAsync(IReadOnlyCollection<(string Sku, long Seq)> points, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Every order id the ledger holds, one per row (so with repeats), streamed: the seen filters of lost home
-    /// partitions are refilled from it without holding the ledger in memory.
+    /// Every order id the ledger holds, one per row (so with repeats), and every reservation id as "hold/&lt;id&gt;",
+    /// streamed: the seen filters of lost home partitions are refilled from it without holding the ledger in memory.
     /// </summary>
     IAsyncEnumerable<string> StreamOrderIdsAsync(CancellationToken cancellationToken = default);
 
@@ -48,6 +48,18 @@ public interface ILedgerReader
     /// reservations still held, ordered by reservation id, then SKU; streamed. For restoring them after data loss.
     /// </summary>
     IAsyncEnumerable<LedgerRow> StreamOpenHoldRowsAsync(DateTime since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Orders with a cancel since a time that still stand in some SKU: cancels decided on a claim and not yet restocked
+    /// everywhere. For putting them back in a lost home's open cancels.
+    /// </summary>
+    Task<IReadOnlyList<string>> GetHalfCancelledOrdersAsync(DateTime since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A reservation's hold, release and expire rows and the commit rows naming it after its hold rows: how it ended,
+    /// for answering it once Redis lost its home (<see cref="HoldLedgerView"/>).
+    /// </summary>
+    Task<IReadOnlyList<LedgerRow>> GetReservationRowsAsync(string reservationId, CancellationToken cancellationToken = default);
 
     /// <summary>Deduct, cancel and void rows per journal partition since a time.</summary>
     Task<IReadOnlyDictionary<int, long>> CountOrderRowsByPartitionAsync(DateTime since, CancellationToken cancellationToken = default);

@@ -8,7 +8,7 @@
 --   'held' answer            the hold was answered 200: store the answer for replays
 --   'commit' orderId         held -> committing (the order id is claimed next; a refusal there uncommits)
 --   'uncommit' orderId       committing -> held, when no partition converted (the order id was taken meanwhile)
---   'committed' orderId body committing -> committed
+--   'committed' orderId body committing -> committed (already committed to it: reports the answer stored first)
 --   'release'                held -> releasing (the caller's release)
 --   'abort'                  held and never answered -> releasing, marked refused (the id may be held again)
 --   'expire'                 held -> expiring from expiresAt on; reports what the loop must roll forward otherwise
@@ -77,6 +77,9 @@ elseif action == 'committed' then
     redis.call('HSET', KEYS[1], 'st', 'committed', 'cres', ARGV[5])
     redis.call('ZREM', KEYS[2], id)
     h[11] = ARGV[5]
+    return ok(st)
+  elseif st == 'committed' and h[3] == ARGV[4] then
+    -- another attempt stored its answer first: it is the commit's answer, and this caller answers it (ok's last field)
     return ok(st)
   end
   return {'moved', st}

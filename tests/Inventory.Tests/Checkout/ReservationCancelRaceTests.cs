@@ -44,4 +44,38 @@ public sealed class ReservationCancelRaceTests(StandaloneServer fixture) : IClas
         Assert.Equal(10, await client.AvailableAsync(a));
         Assert.Equal(10, await client.AvailableAsync(b));
     }
+
+    /// <summary>
+    /// A commit converted every partition; before it stored its answer, the order was cancelled and a retry of the
+    /// commit met the cancelled order and stored 409. The first attempt must answer what was stored (before: 200,
+    /// while every replay answers 409).
+    /// </summary>
+    [Fact]
+    public async Task A_commit_whose_retry_stored_conflict_first_answers_the_stored_conflict_not_200()
+    {
+        await using var redis = RedisTarget.Create("standalone");
+        var (a, b) = ReturnTests.TwoPartitions("hcr");
+        await redis.SetStockAsync(a, 10);
+        await redis.SetStockAsync(b, 10);
+        var id = "h-" + a;
+        var order = "o-" + a;
+        Assert.Equal(HoldStatus.Held, (await redis.Store.HoldAsync(new HoldRequest(id, [new OrderLine(a, 2), new OrderLine(b, 3)], 600, null))).Status);
+
+        var other = redis.NewStore();
+        HoldSettleOutcome? retry = null;
+        redis.Store.BeforeCommitSettles = async () =>
+        {
+            redis.Store.BeforeCommitSettles = null;
+            Assert.Equal(CancelStatus.Cancelled, (await other.CancelAsync(order)).Status);
+            retry = await other.CommitHoldAsync(id, order);
+        };
+        var first = await redis.Store.CommitHoldAsync(id, order);
+        var replay = await other.CommitHoldAsync(id, order);
+
+        Assert.Equal(HoldSettleStatus.Conflict, retry!.Status);
+        Assert.Equal(HoldSettleStatus.Conflict, replay.Status);
+        Assert.Equal(HoldSettleStatus.Conflict, first.Status);
+        Assert.Equal(10, await redis.AvailableAsync(a));
+        Assert.Equal(10, await redis.AvailableAsync(b));
+    }
 }

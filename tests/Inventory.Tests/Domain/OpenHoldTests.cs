@@ -31,4 +31,31 @@ public sealed class OpenHoldTests
         var h2 = holds.Single(h => h.ReservationId == "h2");
         Assert.Equal((1700000000500L, 1L, ""), (h2.ExpiresAt, h2.Attempt, h2.CustomerId));
     }
+
+    [Fact]
+    public void A_reservation_with_some_lines_converted_is_committing_to_the_commit_rows_order_and_one_with_all_converted_is_not_held()
+    {
+        LedgerRow Hold(string id, string sku, long quantity, long seq) =>
+            new() { Kind = ChangeKinds.Hold, ReferenceId = id, Sku = sku, Delta = -quantity, Seq = seq, AvailableAfter = 100 - quantity, Reason = "1700000000000 1" };
+        LedgerRow Commit(string orderId, string id, string sku, long seq) =>
+            new() { Kind = ChangeKinds.Commit, ReferenceId = orderId, Sku = sku, Delta = 0, Seq = seq, AvailableAfter = 90, Reason = id };
+
+        var holds = RedisRecovery.OpenHoldsFromLedger(
+        [
+            Hold("half", "a", 2, 5),
+            Hold("half", "b", 3, 6),
+            Commit("o-half", "half", "b", 9),
+            // a commit of the SKU before the hold is another reservation's story
+            Commit("o-old", "half", "a", 4),
+            Hold("whole", "a", 1, 7),
+            Commit("o-whole", "whole", "a", 8),
+        ]);
+
+        var half = Assert.Single(holds);
+        Assert.Equal("half", half.ReservationId);
+        Assert.Equal("o-half", half.OrderId);
+        Assert.Equal(["a 2", "b 3"], half.Lines.Select(l => $"{l.Line.Sku} {l.Line.Quantity}"));
+        Assert.True(half.IsConverted("b"));
+        Assert.False(half.IsConverted("a"));
+    }
 }
