@@ -6,11 +6,14 @@ namespace Inventory.LoadDriver;
 /// <summary>
 /// One logical request of the randomized history and the answer it finally got (after the client's own retries of
 /// transport errors): <c>deduct</c> (POST /api/deductions), <c>batch</c> (one item of POST /api/deductions/batch),
-/// <c>cancel</c>, <c>adjust</c>. Several ops may share an id: a client repeats a deduction, a cancel or an adjustment
-/// with the same id, also after it got an answer. Status 200 = acknowledged; another status below 500 other than 429
-/// = a final refusal; 0 or 5xx = unknown (it may or may not have happened).
+/// <c>cancel</c>, <c>adjust</c>, <c>hold</c> (POST /api/reservations, <see cref="Id"/> the reservation),
+/// <c>commit</c> (<see cref="Id"/> the reservation, <see cref="Ref"/> the order id, <see cref="Lines"/> the
+/// reservation's), <c>release</c>, <c>return</c> (<see cref="Id"/> the order, <see cref="Ref"/> the return id,
+/// <see cref="Lines"/> the units returned). Several ops may share an id: a client repeats a request with the same id,
+/// also after it got an answer. Status 200 = acknowledged; another status below 500 other than 429 = a final refusal;
+/// 0 or 5xx = unknown (it may or may not have happened).
 /// </summary>
-public sealed record HistoryOp(long Seq, int Client, string Kind, string Id, IReadOnlyList<LineRecord>? Lines, string? Sku, long Delta, Answer Answer)
+public sealed record HistoryOp(long Seq, int Client, string Kind, string Id, IReadOnlyList<LineRecord>? Lines, string? Sku, long Delta, Answer Answer, string? Ref = null)
     : ClientRecord
 {
     public bool IsDeduction => Kind is "deduct" or "batch";
@@ -24,6 +27,9 @@ public sealed record HistoryOp(long Seq, int Client, string Kind, string Id, IRe
 
 /// <summary>What GET /api/deductions/{id} said after the faults stopped and the engine drained; Status 0: no answer.</summary>
 public sealed record ResolutionRecord(string OrderId, int Status, string? State) : ClientRecord;
+
+/// <summary>What GET /api/reservations/{id} said after every hold ended and the engine drained; Status 0: no answer.</summary>
+public sealed record ReservationResolution(string ReservationId, int Status, string? State, string? OrderId) : ClientRecord;
 
 public sealed class HistoryOptions
 {
@@ -57,6 +63,18 @@ public sealed class HistoryOptions
     /// <summary>Short, so some requests end without a final answer (unknown) and are repeated later as new ops.</summary>
     public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromSeconds(9);
 
+    /// <summary>The API's floor: holds made in the run's first part expire within it, so expiry races commits.</summary>
+    public TimeSpan HoldTtl { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Share of a client's steps spent on reservations and returns; the rest keeps the deduction mix.</summary>
+    public double ReservationShare { get; init; } = 0.15;
+
+    /// <summary>
+    /// New holds stop here, so the last ones expire (and race their commits) before the load ends and the check waits
+    /// little for them: the short run's budget.
+    /// </summary>
+    public TimeSpan HoldsUntil => Duration - HoldTtl - TimeSpan.FromSeconds(8) > Duration / 3 ? Duration - HoldTtl - TimeSpan.FromSeconds(8) : Duration / 3;
+
     public IReadOnlyList<string> Skus =>
         [.. Enumerable.Range(0, HotSkus).Select(i => $"{RunId}-hot-{i}"), .. Enumerable.Range(0, ColdSkus).Select(i => $"{RunId}-cold-{i}")];
 }
@@ -64,15 +82,24 @@ public sealed class HistoryOptions
 /// <summary>
 /// Many concurrent clients, each on its own seeded random stream: single- and multi-partition deductions, batches,
 /// repeats of earlier ids (also after timeouts and unknown answers), cancels (also repeated) and idempotent
-/// adjustments. Every request and answer goes to <see cref="HistoryOptions.Output"/> as a <see cref="HistoryOp"/>.
+/// adjustments; at a modest share holds with the shortest TTL, commits to fresh order ids (repeated, some timed to race
+/// the expiry), releases (repeated), partial returns of sold orders (repeated with the same return id) and cancels of
+/// committed orders. Every request and answer goes to <see cref="HistoryOptions.Output"/> as a <see cref="HistoryOp"/>.
 /// </summary>
-public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
+public sealed partial class HistoryRunner(HistoryOptions options, Action<string> log)
 {
     private readonly Counters _retried = new();
     private readonly Counters _statuses = new();
     private long _seq;
+    private long _latestExpiryMs;
 
     public IReadOnlyDictionary<string, long> Statuses => _statuses.Snapshot();
+
+    /// <summary>
+    /// Unix ms by which every hold of the run has expired: each hold's answer time + TTL, and for a hold without an
+    /// answer 10 s more (a request stalled by a paused primary may still claim it after the client gave up).
+    /// </summary>
+    public long LatestExpiryMs => Interlocked.Read(ref _latestExpiryMs);
 
     public async Task RunAsync(CancellationToken abort = default)
     {
@@ -99,8 +126,9 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
 
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(abort);
         stopping.CancelAfter(options.Duration);
+        var loadWatch = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, options.Clients)
-            .Select(i => Task.Run(() => ClientAsync(i, client, writer, stopping.Token, abort), CancellationToken.None)).ToList();
+            .Select(i => Task.Run(() => ClientAsync(i, client, writer, loadWatch, stopping.Token, abort), CancellationToken.None)).ToList();
         var all = Task.WhenAll(workers);
         while (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)) != all)
         {
@@ -112,39 +140,58 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
     }
 
     /// <summary>
-    /// After the faults stopped and the engine drained: GET /api/deductions/{id} for every order whose deduction or
-    /// cancel stayed unknown, appended to the records as <see cref="ResolutionRecord"/>s.
+    /// After the faults stopped, every hold ended and the engine drained: GET /api/deductions/{id} for every order
+    /// (deducted, or committed from a reservation) whose deduction or cancel stayed unknown, and GET
+    /// /api/reservations/{id} for every reservation with an unknown hold, commit or release, appended to the records
+    /// as <see cref="ResolutionRecord"/>s and <see cref="ReservationResolution"/>s.
     /// </summary>
     public async Task<int> ResolveAsync(CancellationToken abort = default)
     {
         var ops = JsonLines.Read<ClientRecord>(options.Output).OfType<HistoryOp>().ToList();
-        var uncertain = ops.GroupBy(o => o.Id, StringComparer.Ordinal)
-            .Where(g => g.Any(o => o.IsDeduction) && (
-                (!g.Any(o => o.IsDeduction && o.Acknowledged) && g.Where(o => o.IsDeduction).MaxBy(o => o.Seq)!.Unknown)
+        var commits = ops.Where(o => o.Kind == "commit").ToList();
+        var uncertain = ops.Where(o => o.IsDeduction || o.Kind == "cancel").Concat(commits.Select(c => c with { Id = c.Ref! }))
+            .GroupBy(o => o.Id, StringComparer.Ordinal)
+            .Where(g => g.Any(o => o.IsDeduction || o.Kind == "commit") && (
+                (!g.Any(o => (o.IsDeduction || o.Kind == "commit") && o.Acknowledged) && g.Where(o => o.IsDeduction || o.Kind == "commit").MaxBy(o => o.Seq)!.Unknown)
                 || (g.Any(o => o.Kind == "cancel") && !g.Any(o => o.Kind == "cancel" && o.Acknowledged))))
             .Select(g => g.Key).ToList();
+        var reservations = ops.Where(o => o.Kind is "hold" or "commit" or "release" && o.Unknown).Select(o => o.Id).Distinct(StringComparer.Ordinal).ToList();
         using var http = NewHttp();
         var client = new RetryingClient(http, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(60), _retried);
         var random = new Random(options.Seed);
-        foreach (var id in uncertain)
+        async Task<(int Status, JsonElement? Body)> Get(string path)
         {
             var answer = await client.SendAsync(() =>
             {
-                var message = new HttpRequestMessage(HttpMethod.Get, $"api/deductions/{id}");
+                var message = new HttpRequestMessage(HttpMethod.Get, path);
                 message.Headers.Add("x-functions-key", options.FunctionKey);
                 return message;
             }, random, abort);
-            string? state = null;
-            if (answer.Status == 200 && answer.Body is { } body)
+            if (answer.Status != 200 || answer.Body is null)
             {
-                using var document = JsonDocument.Parse(body);
-                state = document.RootElement.TryGetProperty("status", out var s) ? s.GetString() : null;
+                return (answer.Status, null);
             }
 
-            JsonLines.Append<ClientRecord>(options.Output, new ResolutionRecord(id, answer.Status, state));
+            using var document = JsonDocument.Parse(answer.Body);
+            return (200, document.RootElement.Clone());
         }
 
-        return uncertain.Count;
+        static string? Text(JsonElement? body, string name) =>
+            body is { } b && b.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+
+        foreach (var id in uncertain)
+        {
+            var (status, body) = await Get($"api/deductions/{id}");
+            JsonLines.Append<ClientRecord>(options.Output, new ResolutionRecord(id, status, Text(body, "status")));
+        }
+
+        foreach (var id in reservations)
+        {
+            var (status, body) = await Get($"api/reservations/{id}");
+            JsonLines.Append<ClientRecord>(options.Output, new ReservationResolution(id, status, Text(body, "status"), Text(body, "orderId")));
+        }
+
+        return uncertain.Count + reservations.Count;
     }
 
     private HttpClient NewHttp() => new(new SocketsHttpHandler
@@ -160,7 +207,7 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
         public string Json => JsonSerializer.Serialize(new { orderId = Id, lines = Lines.Select(l => new { sku = l.Sku, quantity = l.Quantity }) });
     }
 
-    private async Task ClientAsync(int index, RetryingClient client, RecordWriter writer, CancellationToken stopping, CancellationToken abort)
+    private async Task ClientAsync(int index, RetryingClient client, RecordWriter writer, Stopwatch watchStart, CancellationToken stopping, CancellationToken abort)
     {
         var random = new Random(unchecked(options.Seed * 1_000_003 + index));
         var mine = new List<Order>();
@@ -168,21 +215,21 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
         var adjustments = new List<(string Id, string Sku, long Delta)>();
         var next = 0;
         Order NewOrder() => new($"{options.RunId}-{index}-{next++}", PickLines(random));
+        var steps = new ReservationSteps(this, index, client, random, abort);
 
-        async Task<HistoryOp> Record(string kind, string id, IReadOnlyList<LineRecord>? lines, string? sku, long delta, Answer answer)
-        {
-            var op = new HistoryOp(Interlocked.Increment(ref _seq), index, kind, id, lines, sku, delta, answer);
-            writer.Write(op);
-            _statuses.Count($"{kind} {answer.Status}");
-            await Task.Yield();
-            return op;
-        }
+        Task<HistoryOp> Record(string kind, string id, IReadOnlyList<LineRecord>? lines, string? sku, long delta, Answer answer) =>
+            RecordAsync(writer, index, kind, id, lines, sku, delta, answer);
 
         async Task<HistoryOp> Deduct(Order order)
         {
             var answer = await client.SendAsync(() => Requests.Json(HttpMethod.Post, "api/deductions", order.Json, options.FunctionKey), random, abort);
             var op = await Record("deduct", order.Id, order.Lines, null, 0, answer);
             (op.Unknown ? unknown : mine).Add(order);
+            if (op.Acknowledged)
+            {
+                steps.Sold(order.Id, order.Lines);
+            }
+
             return op;
         }
 
@@ -194,6 +241,18 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
 
         while (!stopping.IsCancellationRequested)
         {
+            if (await steps.RaceDueExpiryAsync(writer))
+            {
+                continue;
+            }
+
+            if (random.NextDouble() < options.ReservationShare)
+            {
+                await steps.StepAsync(writer, holding: watchStart.Elapsed < options.HoldsUntil);
+                await PauseAsync(random, stopping);
+                continue;
+            }
+
             var roll = random.NextDouble();
             if (roll < 0.45)
             {
@@ -229,6 +288,10 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
                 {
                     var op = await Record("batch", orders[i].Id, orders[i].Lines, null, 0, answer with { Status = items[i], Body = null });
                     (op.Unknown ? unknown : mine).Add(orders[i]);
+                    if (op.Acknowledged)
+                    {
+                        steps.Sold(orders[i].Id, orders[i].Lines);
+                    }
                 }
             }
             else if (roll < 0.75 && (unknown.Count > 0 || mine.Count > 0))
@@ -266,12 +329,37 @@ public sealed class HistoryRunner(HistoryOptions options, Action<string> log)
                 }
             }
 
-            try
+            await PauseAsync(random, stopping);
+        }
+    }
+
+    private static async Task PauseAsync(Random random, CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(random.Next(0, 15), stopping);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<HistoryOp> RecordAsync(RecordWriter writer, int client, string kind, string id, IReadOnlyList<LineRecord>? lines, string? sku, long delta, Answer answer, string? reference = null)
+    {
+        var op = new HistoryOp(Interlocked.Increment(ref _seq), client, kind, id, lines, sku, delta, answer, reference);
+        writer.Write(op);
+        _statuses.Count($"{kind} {answer.Status}");
+        await Task.Yield();
+        return op;
+    }
+
+    private void ExpiresBy(long unixMs)
+    {
+        for (var seen = Interlocked.Read(ref _latestExpiryMs); unixMs > seen; seen = Interlocked.Read(ref _latestExpiryMs))
+        {
+            if (Interlocked.CompareExchange(ref _latestExpiryMs, unixMs, seen) == seen)
             {
-                await Task.Delay(random.Next(0, 15), stopping);
-            }
-            catch (OperationCanceledException)
-            {
+                return;
             }
         }
     }

@@ -50,6 +50,13 @@ public sealed class HistoryReport
     /// <summary>Orders whose deduction or cancel stayed unknown even after GET /api/deductions/{id}.</summary>
     public int Unresolved { get; set; }
 
+    public int Reservations { get; set; }
+
+    /// <summary>How reservations ended in the ledger: commit, release, expire, none (never held), mixed; "refused …" if no hold was acknowledged.</summary>
+    public Dictionary<string, int> ReservationOutcomes { get; } = new(StringComparer.Ordinal);
+
+    public int Returns { get; set; }
+
     public int Skus { get; set; }
 
     /// <summary>SKUs where Redis ≠ SQL (stock or sequence), or the SQL ledger lags Redis.</summary>
@@ -80,6 +87,11 @@ public sealed class HistoryReport
         text.AppendLine(CultureInfo.InvariantCulture, $"history seed {Seed} (replay: INVENTORY_HISTORY_SEED={Seed})");
         text.AppendLine(CultureInfo.InvariantCulture, $"ops: {string.Join(", ", Ops.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value}"))}; " +
             $"{Orders} orders, {AcknowledgedOrders} acknowledged, {UnknownOrders} unknown after the load, {Unresolved} unresolved after GET");
+        if (Reservations > 0 || Returns > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"reservations: {Reservations}, ended by {string.Join(", ", ReservationOutcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value}"))}; {Returns} return ids");
+        }
+
         var kinds = Enum.GetValues<Anomaly>();
         text.AppendLine(CultureInfo.InvariantCulture, $"{"fault (active or most recent at acknowledgement)",-52} {"lost",5} {"dbl",5} {"rst×2",5} {"<0",5} {"phant",5} {"other",5}");
         foreach (var label in FaultLabels.Prepend(BeforeFaults).Append(EndState))
@@ -137,8 +149,26 @@ public sealed class HistoryReport
 /// a range where it stayed unknown, narrowed by GET /api/deductions/{id} at the end), and holds each order, cancel and
 /// adjustment against the SQL ledger. Pure: tests feed it hand-made histories.
 /// </summary>
-public static class HistoryChecker
+public static partial class HistoryChecker
 {
+    /// <summary>
+    /// The requests whose ledger rows on the SKU sum outside what the model allowed them: a reservation's rows count
+    /// towards the order it was committed to (its <c>commit</c> row names both), everything else by reference.
+    /// </summary>
+    private static string OffAllowance(string sku, IReadOnlyList<LedgerRow> ledger, Dictionary<(string Sku, string Key), (long Lo, long Hi)> allowed)
+    {
+        var mine = ledger.Where(r => r.Sku == sku && r.Kind != "set").ToList();
+        var committedTo = mine.Where(r => r.Kind == "commit" && r.Reason is not null).GroupBy(r => r.Reason!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Last().Reference, StringComparer.Ordinal);
+        var net = mine.GroupBy(r => committedTo.GetValueOrDefault(r.Reference) ?? r.Reference, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (Delta: g.Sum(r => r.Delta), Rows: string.Join(" ", g.Select(r => $"{r.Kind}{r.Delta:+0;-0}@{r.Seq}"))), StringComparer.Ordinal);
+        var keys = net.Keys.Concat(allowed.Keys.Where(k => k.Sku == sku).Select(k => k.Key)).Distinct(StringComparer.Ordinal);
+        var off = keys.Select(k => (Key: k, Net: net.GetValueOrDefault(k), Allowed: allowed.GetValueOrDefault((sku, k))))
+            .Where(x => x.Net.Delta < x.Allowed.Lo || x.Net.Delta > x.Allowed.Hi)
+            .Select(x => $"{x.Key} ledger {x.Net.Delta:+0;-0} ({x.Net.Rows}) allowed [{x.Allowed.Lo}, {x.Allowed.Hi}]").ToList();
+        return off.Count == 0 ? "none" : string.Join("; ", off.Take(5));
+    }
+
     private enum Tri
     {
         No,
@@ -192,14 +222,34 @@ public static class HistoryChecker
         var hi = new Dictionary<string, long>(lo, StringComparer.Ordinal);
         var known = new HashSet<(string Reference, string Sku)>();
         var sold = new List<(long AtMs, string Sku, long Units)>();
+        var supply = stocks.ToDictionary(s => s.Key, s => s.Value.Initial, StringComparer.Ordinal);
 
-        // Orders: every op sharing an id, its cancels, what GET said at the end, and the ledger rows it left.
-        var byId = ops.GroupBy(o => o.Id, StringComparer.Ordinal).ToList();
-        foreach (var group in byId.Where(g => g.Any(o => o.IsDeduction)))
+        // What each request may have done to a SKU, so a SKU outside the model names the requests whose ledger rows
+        // do not add up to what the model allowed them.
+        var allowed = new Dictionary<(string Sku, string Key), (long Lo, long Hi)>();
+        void Allow(string sku, string key, long dLo, long dHi)
         {
-            var id = group.Key;
-            var deductions = group.Where(o => o.IsDeduction).ToList();
+            lo[sku] += dLo;
+            hi[sku] += dHi;
+            var (l, h) = allowed.GetValueOrDefault((sku, key));
+            allowed[(sku, key)] = (l + dLo, h + dHi);
+        }
+
+        // Reservations first: they decide which orders their commits made.
+        var committedOrders = CheckReservations(ops, records, state, rows, known, report, (kind, atMs, text) => Find(kind, atMs, text))
+            .ToDictionary(o => o.OrderId, StringComparer.Ordinal);
+
+        // Orders (deducted, or committed from a reservation): every op sharing an id, its cancels and returns, what GET
+        // said at the end, and the ledger rows it left.
+        var byId = ops.GroupBy(o => o.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var orderIds = byId.Where(g => g.Value.Any(o => o.IsDeduction)).Select(g => g.Key).Concat(committedOrders.Keys).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var id in orderIds)
+        {
+            var group = byId.GetValueOrDefault(id) ?? [];
+            var commit = committedOrders.GetValueOrDefault(id);
+            var deductions = commit?.Commits ?? group.Where(o => o.IsDeduction).ToList();
             var cancels = group.Where(o => o.Kind == "cancel").ToList();
+            var returns = group.Where(o => o.Kind == "return").GroupBy(o => o.Ref!, StringComparer.Ordinal).ToList();
             var acked = deductions.Where(o => o.Acknowledged).ToList();
             long? ackMs = acked.Count > 0 ? acked.Min(o => o.Answer.FinishedMs) : null;
             var last = deductions.MaxBy(o => o.Answer.FinishedMs)!;
@@ -210,7 +260,8 @@ public static class HistoryChecker
             report.AcknowledgedOrders += acked.Count > 0 ? 1 : 0;
             report.UnknownOrders += acked.Count == 0 && last.Unknown ? 1 : 0;
 
-            var deducted = acked.Count > 0 ? Tri.Yes
+            var deducted = commit is not null ? commit.Committed
+                : acked.Count > 0 ? Tri.Yes
                 : last.Refused ? Tri.No
                 : resolution switch
                 {
@@ -231,7 +282,15 @@ public static class HistoryChecker
                 report.Unresolved++;
             }
 
-            var units = deductions[0].Lines!.GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal);
+            // A return restocked if acknowledged, not if refused outright; unknown, or refused because a cancel reached
+            // part of it first (the cancel restocks the rest), it may have restocked.
+            var returned = returns.Select(g => (Id: g.Key, Ops: g.ToList(),
+                Done: g.Any(o => o.Acknowledged) ? Tri.Yes
+                    : g.All(o => o.Refused && StatusOf(o.Answer.Body) != "cancelled") ? Tri.No
+                    : Tri.Maybe)).ToList();
+            report.Returns += returned.Count;
+
+            var units = (commit?.Lines ?? deductions[0].Lines!).GroupBy(l => l.Sku, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity), StringComparer.Ordinal);
             foreach (var (sku, u) in units)
             {
                 known.Add((id, sku));
@@ -240,16 +299,19 @@ public static class HistoryChecker
                     continue;
                 }
 
-                // The sequential model: what this order may have done to the SKU.
+                long ReturnedUnits(Tri done) => returned.Where(r => r.Done == done || (done == Tri.Maybe && r.Done == Tri.Yes))
+                    .Sum(r => r.Ops[0].Lines!.Where(l => l.Sku == sku).Sum(l => l.Quantity));
+                var returnedLo = ReturnedUnits(Tri.Yes);
+                var returnedHi = ReturnedUnits(Tri.Maybe);
+
+                // The sequential model: what this order may have done to the SKU. A cancelled order gave everything back
+                // (its cancel restocks what its returns did not); a standing one holds its units less its returns.
                 if (cancelled != Tri.Yes && deducted != Tri.No)
                 {
-                    lo[sku] -= u;
-                    if (deducted == Tri.Yes && cancelled == Tri.No)
-                    {
-                        hi[sku] -= u;
-                    }
+                    Allow(sku, id, -(u - returnedLo), deducted == Tri.Yes && cancelled == Tri.No ? -(u - returnedHi) : 0);
                 }
 
+                supply[sku] += returnedHi;
                 if (ackMs is { } a && cancelled != Tri.Yes)
                 {
                     sold.Add((a, sku, u));
@@ -257,11 +319,13 @@ public static class HistoryChecker
 
                 // Against the ledger.
                 var mine = rows.GetValueOrDefault((id, sku)) ?? [];
-                var net = mine.Count(r => r.Kind == "deduct") - mine.Count(r => r.Kind == "void");
-                var netUnits = -mine.Where(r => r.Kind is "deduct" or "void").Sum(r => r.Delta);
+                var net = mine.Count(r => r.Kind is "deduct" or "commit") - mine.Count(r => r.Kind == "void");
+                var netUnits = -mine.Where(r => r.Kind is "deduct" or "void").Sum(r => r.Delta) + mine.Where(r => r.Kind == "commit").Sum(r => CommitUnits(r, rows));
                 var restocks = mine.Count(r => r.Kind == "cancel");
                 var restocked = mine.Where(r => r.Kind == "cancel").Sum(r => r.Delta);
-                var what = $"order {id} {sku}×{u}: answers [{string.Join(",", deductions.Select(o => o.Answer.Status))}] cancels [{string.Join(",", cancels.Select(o => o.Answer.Status))}], " +
+                var returnRows = mine.Where(r => r.Kind == "return").ToList();
+                var what = $"order {id} {sku}×{u}: answers [{string.Join(",", deductions.Select(o => o.Answer.Status))}] cancels [{string.Join(",", cancels.Select(o => o.Answer.Status))}]" +
+                    $"{(returned.Count > 0 ? $" returns [{string.Join(" ", returned.Select(r => $"{r.Id}:{Statuses(r.Ops)}"))}]" : "")}, " +
                     $"ledger {string.Join(" ", mine.Select(r => $"{r.Kind}{r.Delta:+0;-0}@{r.Seq}"))}";
                 if (ackMs is { } acknowledged && cancelled != Tri.Yes && (net < 1 || netUnits < u))
                 {
@@ -273,32 +337,74 @@ public static class HistoryChecker
                     Find(Anomaly.Doubled, ackMs ?? last.Answer.FinishedMs, $"deducted twice: {what}");
                 }
 
-                if (restocks > 1 || restocked > u || (restocks >= 1 && net < 1 && mine.Any(r => r.Kind == "deduct")))
+                // A return id restocking twice is counted below, by return id.
+                if (restocks > 1 || restocked + returnRows.DistinctBy(r => r.Reason).Sum(r => r.Delta) > u || (restocks >= 1 && net < 1 && mine.Any(r => r.Kind is "deduct" or "commit")))
                 {
                     Find(Anomaly.RepeatedRestock, cancelAckMs ?? cancels.Select(c => c.Answer.FinishedMs).DefaultIfEmpty(last.Answer.FinishedMs).Max(),
                         $"restocked more than once: {what}");
+                }
+                else if (restocks == 1 && net == 1 && restocked + returnRows.DistinctBy(r => r.Reason).Sum(r => r.Delta) < netUnits)
+                {
+                    // The cancel gives back what the order still holds: its units less what its returns restocked.
+                    Find(Anomaly.Other, cancelAckMs ?? cancels.Select(c => c.Answer.FinishedMs).DefaultIfEmpty(last.Answer.FinishedMs).Max(),
+                        $"cancel restocked too little: {what}");
                 }
                 else if (restocks >= 1 && cancels.Count == 0)
                 {
                     Find(Anomaly.Other, last.Answer.FinishedMs, $"restocked without any cancel: {what}");
                 }
-                else if (cancelAcked.Count > 0 && net >= 1 && restocks == 0)
+                else if (cancelled == Tri.Yes && net >= 1 && restocks == 0)
                 {
-                    Find(Anomaly.Other, cancelAckMs!.Value, $"cancel acknowledged but nothing restocked: {what}");
+                    // Acknowledged, or unknown and then said cancelled by GET: a cancel half done is not a cancel.
+                    Find(Anomaly.Other, cancelAckMs ?? cancels.Max(c => c.Answer.FinishedMs),
+                        $"cancel {(cancelAcked.Count > 0 ? "acknowledged" : "reported by GET")} but nothing restocked here: {what}");
                 }
 
                 if (deducted == Tri.No && net >= 1 && restocks == 0)
                 {
                     Find(Anomaly.Other, last.Answer.FinishedMs, $"refused (or unknown, then not found) yet deducted: {what}");
                 }
+
+                // Returns, idempotent by return id: one row per SKU of an acknowledged one, none of a refused one.
+                foreach (var row in returnRows.Where(r => !returned.Any(x => x.Id == r.Reason)))
+                {
+                    Find(Anomaly.Other, row.AtMs, $"restocked by a return nobody sent ({row.Reason}): {what}");
+                }
+
+                foreach (var (returnId, returnOps, done) in returned)
+                {
+                    var asked = returnOps[0].Lines!.Where(l => l.Sku == sku).Sum(l => l.Quantity);
+                    var applied = returnRows.Where(r => r.Reason == returnId).ToList();
+                    var firstAck = returnOps.Where(o => o.Acknowledged).Select(o => o.Answer.FinishedMs).DefaultIfEmpty(returnOps.Max(o => o.Answer.FinishedMs)).Min();
+                    if (asked == 0)
+                    {
+                        continue;
+                    }
+
+                    if (applied.Count > 1)
+                    {
+                        Find(Anomaly.RepeatedRestock, firstAck, $"return {returnId} restocked {applied.Count}×: {what}");
+                    }
+                    else if (applied.Count == 1 && applied[0].Delta != asked)
+                    {
+                        Find(Anomaly.Other, firstAck, $"return {returnId} restocked {applied[0].Delta} units of {asked}: {what}");
+                    }
+                    else if (applied.Count == 0 && done == Tri.Yes)
+                    {
+                        Find(Anomaly.Other, firstAck, $"acknowledged return {returnId} restocked nothing: {what}");
+                    }
+                    else if (applied.Count > 0 && done == Tri.No)
+                    {
+                        Find(Anomaly.Other, firstAck, $"refused return {returnId} restocked: {what}");
+                    }
+                }
             }
         }
 
         // Adjustments, idempotent by id: applied once if acknowledged, never if refused, maybe if unknown.
-        var supply = stocks.ToDictionary(s => s.Key, s => s.Value.Initial, StringComparer.Ordinal);
-        foreach (var group in byId.Where(g => g.Any(o => o.Kind == "adjust")))
+        foreach (var group in byId.Where(g => g.Value.Any(o => o.Kind == "adjust")))
         {
-            var adjustments = group.Where(o => o.Kind == "adjust").ToList();
+            var adjustments = group.Value.Where(o => o.Kind == "adjust").ToList();
             var first = adjustments[0];
             var sku = first.Sku!;
             known.Add((group.Key, sku));
@@ -307,8 +413,8 @@ public static class HistoryChecker
             var applied = acked.Count > 0 ? Tri.Yes : last.Refused ? Tri.No : Tri.Maybe;
             if (lo.ContainsKey(sku))
             {
-                lo[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Min(0, first.Delta) : 0;
-                hi[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0;
+                Allow(sku, group.Key, applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Min(0, first.Delta) : 0,
+                    applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0);
                 supply[sku] += applied == Tri.Yes ? first.Delta : applied == Tri.Maybe ? Math.Max(0, first.Delta) : 0;
             }
 
@@ -369,6 +475,11 @@ public static class HistoryChecker
                 report.SkuExamples.Add($"{sku}: Redis ≠ SQL: {range}");
             }
 
+            if (s.RedisHeld != 0)
+            {
+                Find(Anomaly.Other, 0, $"{sku}: {s.RedisHeld} units still held after every hold ended: {range}");
+            }
+
             var values = new[] { s.RedisAvailable, s.SqlAvailable }.OfType<long>().ToList();
             if (values.Any(v => v < 0))
             {
@@ -378,7 +489,7 @@ public static class HistoryChecker
             if (values.Any(v => v < lo[sku] || v > hi[sku]))
             {
                 report.OutsideModel++;
-                report.SkuExamples.Add($"{sku}: outside the model: {range}");
+                report.SkuExamples.Add($"{sku}: outside the model: {range}; requests off their allowance: {OffAllowance(sku, state.Ledger, allowed)}");
             }
 
             if (values.Count > 0 && values.Max() > hi[sku])

@@ -11,6 +11,7 @@ namespace Inventory.LoadDriver;
 [JsonDerivedType(typeof(AdjustmentRecord), "adjustment")]
 [JsonDerivedType(typeof(HistoryOp), "op")]
 [JsonDerivedType(typeof(ResolutionRecord), "resolution")]
+[JsonDerivedType(typeof(ReservationResolution), "reservation")]
 public abstract record ClientRecord;
 
 /// <summary>A SKU the driver stocked with PUT before the load (its first and only absolute set).</summary>

@@ -4,11 +4,14 @@ using StackExchange.Redis;
 
 namespace Inventory.LoadDriver;
 
-/// <summary>One ledger row; <paramref name="AtMs"/> is the change's Redis time (journal_at), 0 where unknown.</summary>
-public sealed record LedgerRow(string Sku, long Seq, string Kind, string Reference, long Delta, long AvailableAfter, long AtMs = 0);
+/// <summary>
+/// One ledger row; <paramref name="AtMs"/> is the change's Redis time (journal_at), 0 where unknown;
+/// <paramref name="Reason"/> names the reservation of a <c>commit</c> row and the return id of a <c>return</c> row.
+/// </summary>
+public sealed record LedgerRow(string Sku, long Seq, string Kind, string Reference, long Delta, long AvailableAfter, long AtMs = 0, string? Reason = null);
 
-/// <summary>A SKU as each store holds it; null where the store has no such SKU.</summary>
-public sealed record SkuState(long? RedisAvailable, long RedisSeq, long? SqlAvailable, long? SqlSeq, long LedgerRows, long LedgerMaxSeq)
+/// <summary>A SKU as each store holds it; null where the store has no such SKU. <paramref name="RedisHeld"/>: units held by reservations now.</summary>
+public sealed record SkuState(long? RedisAvailable, long RedisSeq, long? SqlAvailable, long? SqlSeq, long LedgerRows, long LedgerMaxSeq, long RedisHeld = 0)
 {
     public bool Settled => RedisAvailable == SqlAvailable && RedisSeq == SqlSeq && LedgerRows == RedisSeq && LedgerMaxSeq == RedisSeq;
 }
@@ -88,13 +91,14 @@ public sealed class StateReader : IAsyncDisposable
         await using var connection = new NpgsqlConnection(_sql);
         await connection.OpenAsync();
         await using (var command = new NpgsqlCommand(
-            "select sku, seq, kind, reference_id, delta, available_after, (extract(epoch from journal_at) * 1000)::bigint from ledger where sku = any(@skus) order by sku, seq", connection))
+            "select sku, seq, kind, reference_id, delta, available_after, (extract(epoch from journal_at) * 1000)::bigint, reason from ledger where sku = any(@skus) order by sku, seq", connection))
         {
             command.Parameters.AddWithValue("skus", skus.ToArray());
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                ledger.Add(new LedgerRow(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6)));
+                ledger.Add(new LedgerRow(reader.GetString(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7)));
             }
         }
 
@@ -112,6 +116,7 @@ public sealed class StateReader : IAsyncDisposable
         var wanted = skus.ToHashSet(StringComparer.Ordinal);
         var redisStock = new Dictionary<string, long>(StringComparer.Ordinal);
         var redisSeq = new Dictionary<string, long>(StringComparer.Ordinal);
+        var redisHeld = new Dictionary<string, long>(StringComparer.Ordinal);
         long pending = 0;
         for (var p = 0; p < _partitions; p++)
         {
@@ -129,6 +134,14 @@ public sealed class StateReader : IAsyncDisposable
                 if (wanted.Contains(entry.Name!))
                 {
                     redisSeq[entry.Name!] = (long)entry.Value;
+                }
+            }
+
+            foreach (var entry in await db.HashGetAllAsync($"{tag}:held"))
+            {
+                if (wanted.Contains(entry.Name!))
+                {
+                    redisHeld[entry.Name!] = (long)entry.Value;
                 }
             }
 
@@ -164,7 +177,7 @@ public sealed class StateReader : IAsyncDisposable
             var hasSql = sqlStock.TryGetValue(sku, out var sql);
             var rows = ledger.GetValueOrDefault(sku);
             return new SkuState(redisStock.TryGetValue(sku, out var available) ? available : null, redisSeq.GetValueOrDefault(sku),
-                hasSql ? sql.Available : null, hasSql ? sql.Seq : null, rows.Rows, rows.MaxSeq);
+                hasSql ? sql.Available : null, hasSql ? sql.Seq : null, rows.Rows, rows.MaxSeq, redisHeld.GetValueOrDefault(sku));
         }, StringComparer.Ordinal);
         return (states, pending);
     }

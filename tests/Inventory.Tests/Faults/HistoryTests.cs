@@ -9,10 +9,12 @@ namespace Inventory.Tests.Faults;
 
 /// <summary>
 /// Jepsen-style randomized history on the 3-master cluster: concurrent clients (single- and multi-partition
-/// deductions, batches, same-id repeats also after timeouts, cancels also repeated, idempotent adjustments) against the
+/// deductions, batches, same-id repeats also after timeouts, cancels also repeated, idempotent adjustments; holds with
+/// a 30 s TTL that expire within the run, commits racing the expiry, releases, partial returns) against the
 /// real server process while a fault injector on a schedule drawn from the seed pauses a random primary's writes
 /// for 1–10 s and kills (-9) and restarts the server; in long mode it also restarts replicas and fails primaries
-/// over and back. Then faults stop, the engine drains, unknown outcomes are resolved with GET /api/deductions/{id},
+/// over and back. Then faults stop, every hold expires, the engine drains, unknown outcomes are resolved with GET
+/// /api/deductions/{id} and /api/reservations/{id},
 /// and <see cref="HistoryChecker"/> replays the history against the sequential model and the ledger.
 /// The seed: INVENTORY_HISTORY_SEED, else random; always printed. Long mode (INVENTORY_LONG_TESTS=1): 20 consecutive
 /// seeds (INVENTORY_HISTORY_SEEDS), 180 s each (INVENTORY_HISTORY_SECONDS; bounded: 60 s).
@@ -88,7 +90,14 @@ public class HistoryTests(ITestOutputHelper output)
             await faults.EnsureHealthyAsync(TimeSpan.FromSeconds(180));
         }
 
-        Log($"load done after {watch.Elapsed.TotalSeconds:0} s; faults stopped, cluster healthy; draining");
+        // Every hold ends before the check: expired by the loop at the latest 5 s past the last expiresAt.
+        var holdsEnded = DateTimeOffset.FromUnixTimeMilliseconds(runner.LatestExpiryMs) + TimeSpan.FromSeconds(5) - DateTimeOffset.UtcNow;
+        Log($"load done after {watch.Elapsed.TotalSeconds:0} s; faults stopped, cluster healthy; {Math.Max(0, holdsEnded.TotalSeconds):0} s until every hold expired, then draining");
+        if (holdsEnded > TimeSpan.Zero)
+        {
+            await Task.Delay(holdsEnded);
+        }
+
         await using var reader = new StateReader(TestEnvironment.RedisCluster, prefix, 16, database.ConnectionString);
         var skus = options.Skus;
         var drained = await reader.WaitForDrainAsync(skus, TimeSpan.FromSeconds(180), Log);
@@ -97,13 +106,15 @@ public class HistoryTests(ITestOutputHelper output)
         var records = JsonLines.Read<ClientRecord>(options.Output).ToList();
         var faultRecords = File.Exists(faultLog) ? JsonLines.Read<FaultRecord>(faultLog).ToList() : [];
         var report = HistoryChecker.Evaluate(records, faultRecords, state, drained, seed);
-        Log($"resolved {resolved} unknown orders with GET; runtime {watch.Elapsed.TotalSeconds:0} s");
+        Log($"resolved {resolved} unknown orders and reservations with GET; runtime {watch.Elapsed.TotalSeconds:0} s");
         output.WriteLine("");
         output.WriteLine(report.Table());
         output.WriteLine($"records and faults: {directory}");
         File.WriteAllText(Path.Combine(directory, "report.txt"), report.Table());
 
         Assert.True(report.Ops.GetValueOrDefault("deduct") > 100, $"too few deductions: {report.Table()}");
+        Assert.True(report.ReservationOutcomes.GetValueOrDefault("commit") > 0 && report.ReservationOutcomes.GetValueOrDefault("expire") > 0 && report.Returns > 0,
+            $"the run committed, expired or returned nothing: {report.Table()}");
         Assert.True(report.Passed, $"seed {seed}: the history breaks the model (replay: INVENTORY_HISTORY_SEED={seed}):\n{report.Table()}");
         Directory.Delete(directory, recursive: true);
     }
