@@ -148,4 +148,85 @@ public sealed class ReservationHalfCommittedLossTests
         Assert.Equal("committed", (await client.GetJsonAsync($"api/reservations/{id}")).Body!["status"]!.GetValue<string>());
         Assert.Equal(98, await client.AvailableAsync(a));
     }
+
+    [Fact]
+    public async Task A_half_committed_reservation_whose_home_and_order_claim_home_are_lost_together_adds_up()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var redis = RedisTarget.Create("standalone");
+        var settings = EngineEndToEndTests.EngineSettings(database);
+        settings["Inventory__Redis__Recovery__CheckInterval"] = "00:00:01";
+        await using var server = new ServerProcess(TestEnvironment.Redis, redis.Options.KeyPrefix, settings);
+        await server.StartAsync();
+        var (a, b) = ReturnTests.TwoPartitions("hco");
+        var partition = redis.Partitioner.PartitionOf(a);
+        await server.SetStockAsync(a, 100);
+        await server.SetStockAsync(b, 100);
+        using var client = server.CreateClient();
+        // The coincidence: the reservation's home, a's partition and the order's claim home are one partition.
+        var id = Enumerable.Range(0, 2000).Select(i => $"{a}-h{i}")
+            .First(x => redis.Partitioner.HoldHomeOf(x) == partition && redis.Partitioner.HomeOf("o-" + x) == partition);
+        var orderId = "o-" + id;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("api/reservations", ReservationTests.Hold(id, 600, (a, 2), (b, 3)))).Status);
+
+        // The commit decides, claims the order id with both lines (as the real path does, out of pending), converts
+        // b's partition, then its process dies.
+        var db = redis.Connection.GetDatabase();
+        var keys = new RedisKeys(redis.Options.KeyPrefix);
+        var home = redis.Partitioner.HoldHomeOf(id);
+        var pb = redis.Partitioner.PartitionOf(b);
+        var order = Order.Create(new DeductionRequest(orderId, [new OrderLine(a, 2), new OrderLine(b, 3)]), redis.Partitioner);
+        Assert.Equal("ok", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldSettle, [keys.Hold(home, id), keys.HoldExpiry(home)], [id, "commit", 30000, orderId]))!)[0]);
+        var claimArgs = new RedisValue[2 + 6 + SeenFilter.Hashes];
+        claimArgs[0] = 3600;
+        claimArgs[1] = SeenFilter.Hashes;
+        (claimArgs[2], claimArgs[3], claimArgs[4], claimArgs[5], claimArgs[6], claimArgs[7]) =
+            (orderId, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), "0", "new");
+        new SeenFilter(redis.Options.SeenFilterBits).Fill(orderId, claimArgs, 8);
+        var claim = (RedisResult[])((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Claim,
+            [keys.Pending(partition), keys.Seen(partition), keys.Marker(partition), keys.Claim(partition, orderId)], claimArgs))!)[0]!;
+        Assert.Equal("go", (string?)claim[0]);
+        var epoch = (long)claim[1];
+        Assert.Equal("committed", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
+            [keys.Stock(pb), keys.Sequences(pb), keys.Journal(pb), keys.Record(pb, orderId), keys.Marker(pb), keys.HoldRecord(pb, id), keys.Held(pb)],
+            [orderId, id, epoch, 3600, Order.FingerprintOf(order.LinesIn(pb, redis.Partitioner), null), ""]))!)[0]);
+        var checker = new PersistenceChecker(redis.Connection, redis.Options.KeyPrefix, redis.Options.Partitions, database);
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+
+        var tag = $"{{{redis.Options.KeyPrefix}:{partition}}}";
+        RedisKey[] lost =
+        [
+            .. new[] { "stock", "seq", "journal", "marker", "pending", "seen", "held", "expiry" }.Select(k => (RedisKey)$"{tag}:{k}"),
+            (RedisKey)$"{tag}:hr:{id}",
+            (RedisKey)$"{tag}:h:{id}",
+            keys.Claim(partition, orderId),
+        ];
+        await db.KeyDeleteAsync(lost);
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var probe = await client.PostAsync("api/deductions", HttpCalls.Order($"{a}-probe", (a, 1)));
+        while (probe.Status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            probe = await client.PostAsync("api/deductions", HttpCalls.Order($"{a}-probe", (a, 1)));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, probe.Status);
+        await Protocol.ClusterControl.Until(async () => (await client.GetJsonAsync($"api/reservations/{id}")).Body!["status"]!.GetValue<string>() == "committed",
+            TimeSpan.FromSeconds(30), "the loop finished the commit");
+        var view = await client.GetJsonAsync($"api/reservations/{id}");
+        var deduction = await client.GetJsonAsync($"api/deductions/{orderId}");
+        var availableA = await client.AvailableAsync(a);
+        var availableB = await client.AvailableAsync(b);
+        var reservedA = (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>();
+        var reservedB = (await client.GetJsonAsync($"api/stock/{b}")).Body!["reserved"]!.GetValue<long>();
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+        var rows = await database.QueryAsync($"select sku, kind, reference_id, delta from ledger where sku in ('{a}', '{b}') and kind <> 'set' order by sku, seq",
+            r => $"{r.GetString(0)} {r.GetString(1)} {r.GetString(2)} {r.GetInt64(3)}");
+        var cancel = await client.PostAsync($"api/deductions/{orderId}/cancel", new { });
+        var afterA = await client.AvailableAsync(a);
+        var afterB = await client.AvailableAsync(b);
+        var observed = ($"OBSERVED view={view.Body!.ToJsonString()} deduction={deduction.Status} {deduction.Body?.ToJsonString()} a={availableA} b={availableB} reserved a={reservedA} b={reservedB} cancel={cancel.Status} {cancel.Body?.ToJsonString()} after a={afterA} b={afterB}") + "\n" + string.Join("\n", rows);
+        Assert.Fail(observed);
+    }
 }
