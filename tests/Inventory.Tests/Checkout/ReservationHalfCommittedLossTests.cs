@@ -15,6 +15,8 @@ namespace Inventory.Tests.Checkout;
 /// (a later commit names the reservation), so the rebuild restored the home as 'held' with only the other partition's
 /// lines, and the reservation could be released (or expire) while part of it was already an order's deduction. Now the
 /// home comes back 'committing' to the commit rows' order with every line, and the expiry loop rolls the commit forward.
+/// When the order's claim is lost as well, it comes back from SQL with the converted lines only and the roll-forward
+/// gives the commit up instead: the rest is released, and the order stands with what was sold.
 /// </summary>
 public sealed class ReservationHalfCommittedLossTests
 {
@@ -32,7 +34,7 @@ public sealed class ReservationHalfCommittedLossTests
         await server.SetStockAsync(a, 100);
         await server.SetStockAsync(b, 100);
         using var client = server.CreateClient();
-        // The order's own claim lives elsewhere: a commit whose order claim is lost too is a residual (docs/holds.md).
+        // The order's own claim lives elsewhere: lost too, it gives the commit up (the cases below, docs/holds.md).
         var id = Enumerable.Range(0, 2000).Select(i => $"{a}-h{i}")
             .First(x => redis.Partitioner.HoldHomeOf(x) == partition && redis.Partitioner.HomeOf("o-" + x) != partition);
         var orderId = "o-" + id;
@@ -103,7 +105,7 @@ public sealed class ReservationHalfCommittedLossTests
         await server.SetStockAsync(a, 100);
         await server.SetStockAsync(b, 100);
         using var client = server.CreateClient();
-        // The order's own claim lives elsewhere: a commit whose order claim is lost too is a residual (docs/holds.md).
+        // The order's own claim lives elsewhere: lost too, it gives the commit up (the cases below, docs/holds.md).
         var id = Enumerable.Range(0, 2000).Select(i => $"{a}-h{i}")
             .First(x => redis.Partitioner.HoldHomeOf(x) == partition && redis.Partitioner.HomeOf("o-" + x) != partition);
         var orderId = "o-" + id;
