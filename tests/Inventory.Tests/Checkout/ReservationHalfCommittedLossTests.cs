@@ -285,4 +285,81 @@ public sealed class ReservationHalfCommittedLossTests
             r => $"{r.GetString(0)} {r.GetString(1)} {r.GetString(2)} {r.GetInt64(3)}");
         Assert.Equal([$"{a} hold {id} -2", $"{a} release {id} 2", $"{b} hold {id} -3", $"{b} commit {orderId} 0", $"{b} cancel {orderId} 3"], rows);
     }
+
+    /// <summary>
+    /// The order's claim home cannot answer for a while (its marker gone, as when a rebuild starts over a lossy
+    /// failover; a refusal such as READONLY takes the same path) while its claim, open with both lines, survives. The
+    /// roll-forward gave the commit up: a released while the order answered pending with a's line, and the 503 said
+    /// nothing was committed. Now the commit stays committing and finishes once the claim home answers.
+    /// </summary>
+    [Fact]
+    public async Task A_half_committed_reservation_whose_order_claim_home_is_briefly_unavailable_rolls_forward()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var redis = RedisTarget.Create("standalone");
+        var settings = EngineEndToEndTests.EngineSettings(database);
+        settings["Inventory__Redis__Recovery__CheckInterval"] = "00:00:01";
+        await using var server = new ServerProcess(TestEnvironment.Redis, redis.Options.KeyPrefix, settings);
+        await server.StartAsync();
+        var (a, b) = ReturnTests.TwoPartitions("hco");
+        var partition = redis.Partitioner.PartitionOf(a);
+        await server.SetStockAsync(a, 100);
+        await server.SetStockAsync(b, 100);
+        using var client = server.CreateClient();
+        var pb = redis.Partitioner.PartitionOf(b);
+        var id = Enumerable.Range(0, 2000).Select(i => $"{a}-h{i}")
+            .First(x => redis.Partitioner.HoldHomeOf(x) == partition && redis.Partitioner.HomeOf("o-" + x) != partition && redis.Partitioner.HomeOf("o-" + x) != pb);
+        var claimHome = redis.Partitioner.HomeOf("o-" + id);
+        var orderId = "o-" + id;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync("api/reservations", ReservationTests.Hold(id, 600, (a, 2), (b, 3)))).Status);
+
+        // The commit decides, claims the order id with both lines (as the real path does, out of pending), converts
+        // b's partition, then its process dies.
+        var db = redis.Connection.GetDatabase();
+        var keys = new RedisKeys(redis.Options.KeyPrefix);
+        var home = redis.Partitioner.HoldHomeOf(id);
+        var order = Order.Create(new DeductionRequest(orderId, [new OrderLine(a, 2), new OrderLine(b, 3)]), redis.Partitioner);
+        Assert.Equal("ok", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldSettle, [keys.Hold(home, id), keys.HoldExpiry(home)], [id, "commit", 30000, orderId]))!)[0]);
+        var claimArgs = new RedisValue[2 + 6 + SeenFilter.Hashes];
+        claimArgs[0] = 3600;
+        claimArgs[1] = SeenFilter.Hashes;
+        (claimArgs[2], claimArgs[3], claimArgs[4], claimArgs[5], claimArgs[6], claimArgs[7]) =
+            (orderId, order.Fingerprint, order.EncodedLines, string.Join(' ', order.Partitions), "0", "new");
+        new SeenFilter(redis.Options.SeenFilterBits).Fill(orderId, claimArgs, 8);
+        var claim = (RedisResult[])((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.Claim,
+            [keys.Pending(claimHome), keys.Seen(claimHome), keys.Marker(claimHome), keys.Claim(claimHome, orderId)], claimArgs))!)[0]!;
+        Assert.Equal("go", (string?)claim[0]);
+        var epoch = (long)claim[1];
+        Assert.Equal("committed", (string?)((RedisResult[])(await db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
+            [keys.Stock(pb), keys.Sequences(pb), keys.Journal(pb), keys.Record(pb, orderId), keys.Marker(pb), keys.HoldRecord(pb, id), keys.Held(pb)],
+            [orderId, id, epoch, 3600, Order.FingerprintOf(order.LinesIn(pb, redis.Partitioner), null), ""]))!)[0]);
+        var checker = new PersistenceChecker(redis.Connection, redis.Options.KeyPrefix, redis.Options.Partitions, database);
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+
+        await db.KeyDeleteAsync(keys.Marker(claimHome));
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var retry = await client.PostAsync($"api/reservations/{id}/commit", new { orderId });
+        while (retry.Status == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            retry = await client.PostAsync($"api/reservations/{id}/commit", new { orderId });
+        }
+
+        Assert.Equal(HttpStatusCode.OK, retry.Status);
+        var deduction = await client.GetJsonAsync($"api/deductions/{orderId}");
+        Assert.Equal("deducted", deduction.Body!["status"]!.GetValue<string>());
+        Assert.Equal(2, deduction.Body["lines"]!.AsArray().Count);
+        Assert.Equal(98, await client.AvailableAsync(a));
+        Assert.Equal(97, await client.AvailableAsync(b));
+        Assert.Equal(0, (await client.GetJsonAsync($"api/stock/{a}")).Body!["reserved"]!.GetValue<long>());
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"api/deductions/{orderId}/cancel", new { })).Status);
+        Assert.Equal(100, await client.AvailableAsync(a));
+        Assert.Equal(100, await client.AvailableAsync(b));
+        Assert.Empty(await checker.WaitUntilEqualAsync(TimeSpan.FromSeconds(60)));
+        var rows = await database.QueryAsync(
+            $"select sku, kind, reference_id, delta from ledger where sku in ('{a}', '{b}') and kind in ('hold', 'commit', 'release', 'expire', 'cancel') order by sku, seq",
+            r => $"{r.GetString(0)} {r.GetString(1)} {r.GetString(2)} {r.GetInt64(3)}");
+        Assert.Equal([$"{a} hold {id} -2", $"{a} commit {orderId} 0", $"{a} cancel {orderId} 2", $"{b} hold {id} -3", $"{b} commit {orderId} 0", $"{b} cancel {orderId} 3"], rows);
+    }
 }
