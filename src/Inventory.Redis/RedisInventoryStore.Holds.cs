@@ -240,10 +240,39 @@ public sealed partial class RedisInventoryStore
         var claimed = await ClaimForCommitAsync(reservationId, order).ConfigureAwait(false);
         if (claimed.Outcome is { } refused)
         {
-            return refused.Status == HoldSettleStatus.Unknown ? refused : await AbandonCommitAsync(reservationId, order.OrderId, home, refused).ConfigureAwait(false);
+            // A claim home that cannot answer (rebuilding, refusing writes, SQL down) does not say the order id is
+            // another's. Once a partition converted, giving up would release the rest while the claim may still name
+            // every line (the order then answered pending with units back in stock): stay committing for a retry or
+            // the loop instead.
+            if (refused.Status == HoldSettleStatus.Unknown
+                || (refused.Status == HoldSettleStatus.Unavailable && await AnyConvertedAsync(reservationId, order.OrderId, home).ConfigureAwait(false) is not false))
+            {
+                return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, order.OrderId);
+            }
+
+            return await AbandonCommitAsync(reservationId, order.OrderId, home, refused).ConfigureAwait(false);
         }
 
         return await ConvertAsync(reservationId, order, claimed.Epoch, home).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Whether some partition already holds the order's record (a conversion, or a replayed one rebuilt from SQL);
+    /// null when a partition did not answer. Read only: nothing is fenced, the commit goes on.
+    /// </summary>
+    private async Task<bool?> AnyConvertedAsync(string reservationId, string orderId, HoldHome home)
+    {
+        try
+        {
+            var states = await Task.WhenAll(home.Partitions.Select(async p =>
+                (await Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st").ConfigureAwait(false)) == "committed"
+                || (await Db.HashGetAsync(_keys.Record(p, orderId), "st").ConfigureAwait(false)) == "deducted")).ConfigureAwait(false);
+            return states.Any(converted => converted);
+        }
+        catch (Exception e) when (RedisFailures.IsTransient(e))
+        {
+            return null;
+        }
     }
 
     /// <summary>
