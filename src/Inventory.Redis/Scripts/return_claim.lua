@@ -23,16 +23,30 @@ local function parse(encoded)
   return quantities
 end
 
-local r = redis.call('HMGET', KEYS[2], 'st', 'fp', 'res')
+-- A return restored from SQL ('r') knows only the lines SQL's ledger saw restocked: one half applied when its home
+-- was lost comes back with part of its lines. A retry whose lines include them, with the same quantities, is that
+-- return: it resumes, counting only the missing lines (the applied partitions replay their 'R:<returnId>').
+local restored = {}
+local r = redis.call('HMGET', KEYS[2], 'st', 'fp', 'res', 'r', 'ln')
 if r[1] then
   if r[2] ~= ARGV[3] then
-    return {'conflict'}
+    if r[4] ~= '1' then
+      return {'conflict'}
+    end
+    local asked = parse(ARGV[4])
+    restored = parse(r[5])
+    for sku, quantity in pairs(restored) do
+      if asked[sku] ~= quantity then
+        return {'conflict'}
+      end
+    end
+  else
+    if r[1] == 'open' then
+      -- An attempt that stopped midway: restocking is idempotent per (partition, return id), so finish it.
+      return {'go', redis.call('HGET', KEYS[1], 'pt') or ''}
+    end
+    return {r[1], r[3] or ''}
   end
-  if r[1] == 'open' then
-    -- An attempt that stopped midway: restocking is idempotent per (partition, return id), so finish it.
-    return {'go', redis.call('HGET', KEYS[1], 'pt') or ''}
-  end
-  return {r[1], r[3] or ''}
 end
 
 local c = redis.call('HMGET', KEYS[1], 'st', 'fp', 'ln', 'pt', 'rt')
@@ -68,7 +82,7 @@ local requested = {}
 local order = {}
 for entry in string.gmatch(ARGV[4], '[^,]+') do
   local sku, quantity = string.match(entry, '^(%S+) (%d+)')
-  requested[sku] = tonumber(quantity)
+  requested[sku] = tonumber(quantity) - (restored[sku] or 0)
   order[#order + 1] = sku
 end
 local exceeds = {'exceeds'}
@@ -96,6 +110,7 @@ table.sort(totals)
 -- docs/redis-keys.md); the return key is written now, so it outlives the claim and answers replays past it.
 redis.call('HSET', KEYS[1], 'rt', table.concat(totals, ','))
 redis.call('HSET', KEYS[2], 'st', 'open', 'fp', ARGV[3], 'ln', ARGV[4], 't', now)
+redis.call('HDEL', KEYS[2], 'r', 'res')
 redis.call('EXPIRE', KEYS[2], ARGV[5])
 redis.call('ZADD', KEYS[3], now, ARGV[1] .. ' ' .. ARGV[2])
 return {'go', c[4] or ''}
