@@ -118,6 +118,12 @@ public sealed partial class RedisInventoryStore
 
         if (replies.All(r => r.Status == "held"))
         {
+            // Stored, the answer is replayed as it stands: a partition's hold a failover lost would stay answered.
+            if (!await HoldReplicatedAsync(lines.Partitions.Select(p => (p, _keys.HoldRecord(p, id)))).ConfigureAwait(false))
+            {
+                return HoldOutcome.Simple(id, HoldStatus.Unknown);
+            }
+
             var results = MergeInOrder(lines.Lines, replies.SelectMany(r => SlotReply.ParseLines(r.At(1))));
             var settled = await SettleHoldAsync(id, "held", EncodeResults(results)).ConfigureAwait(false);
             return settled?.At(0) == "ok" && settled.At(1) == "held"
@@ -312,7 +318,8 @@ public sealed partial class RedisInventoryStore
             NoteStream(reply.Partition, reply.At(2));
         }
 
-        if (replies.Any(r => r.Status is not ("release" or "done" or "committed")))
+        if (replies.Any(r => r.Status is not ("release" or "done" or "committed"))
+            || !await HoldReplicatedAsync(home.Partitions.Select(p => (p, _keys.HoldRecord(p, reservationId)))).ConfigureAwait(false))
         {
             return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
         }
@@ -399,6 +406,13 @@ public sealed partial class RedisInventoryStore
 
         if (replies.All(r => r.Status == "committed"))
         {
+            // Once committed, the home answers replays and leaves the expiry set: a conversion a failover lost would
+            // never be made again, its units held for ever under a 200. Unconfirmed, it stays committing and is redriven.
+            if (!await HoldReplicatedAsync(order.Partitions.Select(p => (p, _keys.Record(p, orderId)))).ConfigureAwait(false))
+            {
+                return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
+            }
+
             if (!order.IsSinglePartition && await SettleAsync(orderId, "commit", epoch, 0).ConfigureAwait(false) is null)
             {
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
@@ -487,7 +501,10 @@ public sealed partial class RedisInventoryStore
             NoteStream(reply.Partition, reply.At(2));
         }
 
-        if (replies.Any(r => r.Status is not ("release" or "expire" or "done" or "none")))
+        // A final home answers replays and leaves the expiry set: a restock (or tombstone) a failover lost would never
+        // be made again. Unconfirmed, the home stays releasing or expiring and the loop drives every partition again.
+        if (replies.Any(r => r.Status is not ("release" or "expire" or "done" or "none"))
+            || !await HoldReplicatedAsync(home.Partitions.Select(p => (p, _keys.HoldRecord(p, reservationId)))).ConfigureAwait(false))
         {
             return null;
         }
