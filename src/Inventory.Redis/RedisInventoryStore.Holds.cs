@@ -292,9 +292,10 @@ public sealed partial class RedisInventoryStore
     {
         // Fenced, not just read: a conversion under this order id sent earlier (by a slower attempt of this commit) may
         // still land, and once the reservation is held again it must not.
+        var order = Order.Create(new DeductionRequest(orderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner);
         var fences = await Task.WhenAll(home.Partitions.Select(p => TryPartAsync(p, () => Db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
             [_keys.Stock(p), _keys.Sequences(p), _keys.Journal(p), _keys.Record(p, orderId), _keys.Marker(p), _keys.HoldRecord(p, reservationId), _keys.Held(p)],
-            [orderId, reservationId, 0, _options.TtlSeconds, "", home.Customer, "fence"])))).ConfigureAwait(false);
+            [orderId, reservationId, 0, _options.TtlSeconds, Order.FingerprintOf(order.LinesIn(p, _partitioner), order.CustomerId), home.Customer, "fence"])))).ConfigureAwait(false);
         if (fences.Any(f => f.Status is not ("held" or "committed" or "gone")))
         {
             return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
@@ -327,7 +328,7 @@ public sealed partial class RedisInventoryStore
         var settled = await SettleHoldAsync(reservationId, "committed", orderId, AbandonedCommit).ConfigureAwait(false);
         // A slower attempt that converted everything may have stored its 200 first: that answer stands.
         return settled?.At(0) == "ok" && settled.At(1) == "committed"
-            ? CommitReplay(reservationId, Order.Create(new DeductionRequest(orderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner), settled.At(7))
+            ? CommitReplay(reservationId, order, settled.At(7))
             : refused;
     }
 
@@ -478,6 +479,9 @@ public sealed partial class RedisInventoryStore
             case "committed":
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Committed);
             case "expired":
+                // Past expiresAt the loop may not have run yet: expire it here, so 409 expired means the units are back
+                // (when a partition cannot answer now, the loop finishes it).
+                await ExpireOneAsync(reservationId).ConfigureAwait(false);
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Expired);
             default:
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.NotFound);

@@ -9,7 +9,7 @@
 --   'commit' orderId         held -> committing (the order id is claimed next; a refusal there uncommits)
 --   'uncommit' orderId       committing -> held, when no partition converted (the order id was taken meanwhile)
 --   'committed' orderId body committing -> committed (already committed to it: reports the answer stored first)
---   'release'                held -> releasing (the caller's release)
+--   'release'                held -> releasing (the caller's release), only while Redis time is before expiresAt
 --   'abort'                  held and never answered -> releasing, marked refused (the id may be held again)
 --   'expire'                 held -> expiring from expiresAt on; reports what the loop must roll forward otherwise
 --   'finish' results attempt releasing -> released, expiring -> expired, at that attempt only (a late finish of a
@@ -87,6 +87,9 @@ elseif action == 'release' then
   if st == 'held' then
     if not h[9] then
       return {'absent'}
+    elseif now >= expires then
+      -- GET already answers expired and a commit is refused: the release must not end it otherwise
+      return {'expired'}
     end
     to('releasing')
     redis.call('ZADD', KEYS[2], retryAt, id)
