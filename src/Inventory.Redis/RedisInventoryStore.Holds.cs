@@ -407,14 +407,16 @@ public sealed partial class RedisInventoryStore
 
         if (replies.All(r => r.Status == "committed"))
         {
-            // Once committed, the home answers replays and leaves the expiry set: a conversion a failover lost would
-            // never be made again, its units held for ever under a 200. Unconfirmed, it stays committing and is redriven.
-            if (!await HoldReplicatedAsync(order.Partitions.Select(p => (p, _keys.Record(p, orderId)))).ConfigureAwait(false))
+            if (!order.IsSinglePartition && await SettleAsync(orderId, "commit", epoch, 0).ConfigureAwait(false) is null)
             {
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
             }
 
-            if (!order.IsSinglePartition && await SettleAsync(orderId, "commit", epoch, 0).ConfigureAwait(false) is null)
+            // Once committed, the home answers replays and leaves the expiry set: a conversion (or the claim's commit) a
+            // failover lost would never be made again, units held for ever or the order pending under a 200. Unconfirmed,
+            // it stays committing and a retry or the loop claims, converts and settles again (each replays where it landed).
+            var claimHome = _partitioner.HomeOf(orderId);
+            if (!await HoldReplicatedAsync(order.Partitions.Select(p => (p, _keys.Record(p, orderId))).Append((claimHome, _keys.Claim(claimHome, orderId)))).ConfigureAwait(false))
             {
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
             }
