@@ -263,16 +263,21 @@ public sealed partial class RedisInventoryStore
     }
 
     /// <summary>
-    /// Whether some partition already holds the order's record (a conversion, or a replayed one rebuilt from SQL);
-    /// null when a partition did not answer. Read only: nothing is fenced, the commit goes on.
+    /// Whether some partition converted: its hold record committed, or absent beside the order's record (rebuilt from
+    /// SQL's commit row after the conversion); an order's record beside a hold record still held is another request's.
+    /// Null when a partition did not answer. Read only: nothing is fenced, the commit goes on.
     /// </summary>
     private async Task<bool?> AnyConvertedAsync(string reservationId, string orderId, HoldHome home)
     {
         try
         {
             var states = await Task.WhenAll(home.Partitions.Select(async p =>
-                (await Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st").ConfigureAwait(false)) == "committed"
-                || (await Db.HashGetAsync(_keys.Record(p, orderId), "st").ConfigureAwait(false)) == "deducted")).ConfigureAwait(false);
+                (string?)await Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st").ConfigureAwait(false) switch
+                {
+                    "committed" => true,
+                    null => (await Db.HashGetAsync(_keys.Record(p, orderId), "st").ConfigureAwait(false)) is { IsNull: false },
+                    _ => false,
+                })).ConfigureAwait(false);
             return states.Any(converted => converted);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
@@ -480,6 +485,13 @@ public sealed partial class RedisInventoryStore
                 return new HoldSettleOutcome(reservationId, HoldSettleStatus.Released, MergeInOrder(lined, SlotReply.ParseLines(settled.At(1))), Replayed: true);
             case "committed":
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Committed);
+            case "committing":
+                // Committed once a partition converted (the commit then only rolls forward or ends committed); before,
+                // it may still give up and hold the reservation again, so 409 committed would be false: 503 unknown.
+                var committing = ParseHome(settled);
+                return await AnyConvertedAsync(reservationId, committing.OrderId, committing).ConfigureAwait(false) is true
+                    ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Committed)
+                    : HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown);
             case "expired":
                 // Past expiresAt the loop may not have run yet: expire it here, so 409 expired means the units are back
                 // (when a partition cannot answer now, the loop finishes it).

@@ -15,7 +15,8 @@
 --   'finish' results attempt releasing -> released, expiring -> expired, at that attempt only (a late finish of a
 --                            refused attempt must not end the id's next attempt)
 -- Replies: {'ok', stateBefore, lines, partitions, customerId, attempt, orderId, answer}, or the state that
--- refuses: {'absent'}, {'expired'}, {'released', results}, {'committed'}, {'conflict'}, {'young'}, {'moved', state}.
+-- refuses: {'absent'}, {'expired'}, {'released', results}, {'committed'}, {'conflict'}, {'young'}, {'moved', state};
+-- a release of a committing reservation answers {'committing', ...} laid out as 'ok'.
 -- KEYS: reservation, expiry
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -98,7 +99,12 @@ elseif action == 'release' then
     return ok(st)
   elseif st == 'released' and h[12] ~= '1' then
     return {'released', h[10] or ''}
-  elseif st == 'committing' or st == 'committed' then
+  elseif st == 'committing' then
+    -- undecided until a partition converted (the commit may still give up and hold it again): the caller looks
+    local reply = ok(st)
+    reply[1] = 'committing'
+    return reply
+  elseif st == 'committed' then
     return {'committed'}
   elseif st == 'expiring' or st == 'expired' then
     return {'expired'}
