@@ -118,6 +118,12 @@ public sealed partial class RedisInventoryStore
 
         if (replies.All(r => r.Status == "held"))
         {
+            // Stored, the answer is replayed as it stands: a partition's hold a failover lost would stay answered.
+            if (!await HoldReplicatedAsync(lines.Partitions.Select(p => (p, _keys.HoldRecord(p, id)))).ConfigureAwait(false))
+            {
+                return HoldOutcome.Simple(id, HoldStatus.Unknown);
+            }
+
             var results = MergeInOrder(lines.Lines, replies.SelectMany(r => SlotReply.ParseLines(r.At(1))));
             var settled = await SettleHoldAsync(id, "held", EncodeResults(results)).ConfigureAwait(false);
             return settled?.At(0) == "ok" && settled.At(1) == "held"
@@ -257,16 +263,21 @@ public sealed partial class RedisInventoryStore
     }
 
     /// <summary>
-    /// Whether some partition already holds the order's record (a conversion, or a replayed one rebuilt from SQL);
-    /// null when a partition did not answer. Read only: nothing is fenced, the commit goes on.
+    /// Whether some partition converted: its hold record committed, or absent beside the order's record (rebuilt from
+    /// SQL's commit row after the conversion); an order's record beside a hold record still held is another request's.
+    /// Null when a partition did not answer. Read only: nothing is fenced, the commit goes on.
     /// </summary>
     private async Task<bool?> AnyConvertedAsync(string reservationId, string orderId, HoldHome home)
     {
         try
         {
             var states = await Task.WhenAll(home.Partitions.Select(async p =>
-                (await Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st").ConfigureAwait(false)) == "committed"
-                || (await Db.HashGetAsync(_keys.Record(p, orderId), "st").ConfigureAwait(false)) == "deducted")).ConfigureAwait(false);
+                (string?)await Db.HashGetAsync(_keys.HoldRecord(p, reservationId), "st").ConfigureAwait(false) switch
+                {
+                    "committed" => true,
+                    null => (await Db.HashGetAsync(_keys.Record(p, orderId), "st").ConfigureAwait(false)) is { IsNull: false },
+                    _ => false,
+                })).ConfigureAwait(false);
             return states.Any(converted => converted);
         }
         catch (Exception e) when (RedisFailures.IsTransient(e))
@@ -286,9 +297,10 @@ public sealed partial class RedisInventoryStore
     {
         // Fenced, not just read: a conversion under this order id sent earlier (by a slower attempt of this commit) may
         // still land, and once the reservation is held again it must not.
+        var order = Order.Create(new DeductionRequest(orderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner);
         var fences = await Task.WhenAll(home.Partitions.Select(p => TryPartAsync(p, () => Db.ScriptEvaluateAsync(RedisScripts.HoldCommit,
             [_keys.Stock(p), _keys.Sequences(p), _keys.Journal(p), _keys.Record(p, orderId), _keys.Marker(p), _keys.HoldRecord(p, reservationId), _keys.Held(p)],
-            [orderId, reservationId, 0, _options.TtlSeconds, "", home.Customer, "fence"])))).ConfigureAwait(false);
+            [orderId, reservationId, 0, _options.TtlSeconds, Order.FingerprintOf(order.LinesIn(p, _partitioner), order.CustomerId), home.Customer, "fence"])))).ConfigureAwait(false);
         if (fences.Any(f => f.Status is not ("held" or "committed" or "gone")))
         {
             return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
@@ -312,7 +324,8 @@ public sealed partial class RedisInventoryStore
             NoteStream(reply.Partition, reply.At(2));
         }
 
-        if (replies.Any(r => r.Status is not ("release" or "done" or "committed")))
+        if (replies.Any(r => r.Status is not ("release" or "done" or "committed"))
+            || !await HoldReplicatedAsync(home.Partitions.Select(p => (p, _keys.HoldRecord(p, reservationId)))).ConfigureAwait(false))
         {
             return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
         }
@@ -320,7 +333,7 @@ public sealed partial class RedisInventoryStore
         var settled = await SettleHoldAsync(reservationId, "committed", orderId, AbandonedCommit).ConfigureAwait(false);
         // A slower attempt that converted everything may have stored its 200 first: that answer stands.
         return settled?.At(0) == "ok" && settled.At(1) == "committed"
-            ? CommitReplay(reservationId, Order.Create(new DeductionRequest(orderId, home.Lines, CustomerOrNull(home.Customer)), _partitioner), settled.At(7))
+            ? CommitReplay(reservationId, order, settled.At(7))
             : refused;
     }
 
@@ -404,6 +417,15 @@ public sealed partial class RedisInventoryStore
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
             }
 
+            // Once committed, the home answers replays and leaves the expiry set: a conversion (or the claim's commit) a
+            // failover lost would never be made again, units held for ever or the order pending under a 200. Unconfirmed,
+            // it stays committing and a retry or the loop claims, converts and settles again (each replays where it landed).
+            var claimHome = _partitioner.HomeOf(orderId);
+            if (!await HoldReplicatedAsync(order.Partitions.Select(p => (p, _keys.Record(p, orderId))).Append((claimHome, _keys.Claim(claimHome, orderId)))).ConfigureAwait(false))
+            {
+                return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown, orderId);
+            }
+
             if (BeforeCommitSettles is { } hook)
             {
                 await hook().ConfigureAwait(false);
@@ -463,7 +485,17 @@ public sealed partial class RedisInventoryStore
                 return new HoldSettleOutcome(reservationId, HoldSettleStatus.Released, MergeInOrder(lined, SlotReply.ParseLines(settled.At(1))), Replayed: true);
             case "committed":
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Committed);
+            case "committing":
+                // Committed once a partition converted (the commit then only rolls forward or ends committed); before,
+                // it may still give up and hold the reservation again, so 409 committed would be false: 503 unknown.
+                var committing = ParseHome(settled);
+                return await AnyConvertedAsync(reservationId, committing.OrderId, committing).ConfigureAwait(false) is true
+                    ? HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Committed)
+                    : HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Unknown);
             case "expired":
+                // Past expiresAt the loop may not have run yet: expire it here, so 409 expired means the units are back
+                // (when a partition cannot answer now, the loop finishes it).
+                await ExpireOneAsync(reservationId).ConfigureAwait(false);
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.Expired);
             default:
                 return HoldSettleOutcome.Simple(reservationId, HoldSettleStatus.NotFound);
@@ -487,7 +519,10 @@ public sealed partial class RedisInventoryStore
             NoteStream(reply.Partition, reply.At(2));
         }
 
-        if (replies.Any(r => r.Status is not ("release" or "expire" or "done" or "none")))
+        // A final home answers replays and leaves the expiry set: a restock (or tombstone) a failover lost would never
+        // be made again. Unconfirmed, the home stays releasing or expiring and the loop drives every partition again.
+        if (replies.Any(r => r.Status is not ("release" or "expire" or "done" or "none"))
+            || !await HoldReplicatedAsync(home.Partitions.Select(p => (p, _keys.HoldRecord(p, reservationId)))).ConfigureAwait(false))
         {
             return null;
         }

@@ -8,7 +8,8 @@
 -- cancelled, or fenced at or after this epoch by other lines taking the id).
 -- Mode 'fence' (ARGV[7]) is how a commit that gives its order id up learns what converted: a record still held is
 -- marked so no conversion under this order id lands any more (one sent before the give-up may still be in flight), and
--- answers {'held'}; {'committed'} or {'gone', state} otherwise. Only then may the reservation be held again.
+-- answers {'held'}; {'committed'} (an absent hold record beside the order's record with these lines here counts: the
+-- partition was rebuilt after converting) or {'gone', state} otherwise. Only then may the reservation be held again.
 -- KEYS: stock, seq, journal, order record, partition marker, hold record, held
 -- ARGV: orderId, reservationId, epoch, ttlSeconds, lines fingerprint here, customerId, mode ('' | 'fence')
 local now = redis.call('TIME')
@@ -19,16 +20,20 @@ end
 
 local h = redis.call('HMGET', KEYS[6], 'st', 'ln', 'o', 'nc')
 local fenced = string.find(h[4] or ' ', ' ' .. ARGV[1] .. ' ', 1, true) ~= nil
+local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'e')
 if ARGV[7] == 'fence' then
   if h[1] == 'held' then
     if not fenced then
       redis.call('HSET', KEYS[6], 'nc', (h[4] or ' ') .. ARGV[1] .. ' ')
     end
     return {'held'}
+  elseif not h[1] and record[1] and record[2] == ARGV[5] then
+    -- Rebuilt after this conversion (the order's record came back from SQL's commit row, deducted or since cancelled,
+    -- the hold record did not): converted, or the give-up would hold the reservation again over sold units.
+    return {'committed', record[1]}
   end
   return {h[1] == 'committed' and 'committed' or 'gone', h[1] or ''}
 end
-local record = redis.call('HMGET', KEYS[4], 'st', 'ln', 'res', 'e')
 if h[1] == 'committed' then
   if h[3] == ARGV[1] and record[1] then
     -- A write, as for a replayed deduction: WAIT on this connection then covers the original conversion too.

@@ -9,13 +9,14 @@
 --   'commit' orderId         held -> committing (the order id is claimed next; a refusal there uncommits)
 --   'uncommit' orderId       committing -> held, when no partition converted (the order id was taken meanwhile)
 --   'committed' orderId body committing -> committed (already committed to it: reports the answer stored first)
---   'release'                held -> releasing (the caller's release)
+--   'release'                held -> releasing (the caller's release), only while Redis time is before expiresAt
 --   'abort'                  held and never answered -> releasing, marked refused (the id may be held again)
 --   'expire'                 held -> expiring from expiresAt on; reports what the loop must roll forward otherwise
 --   'finish' results attempt releasing -> released, expiring -> expired, at that attempt only (a late finish of a
 --                            refused attempt must not end the id's next attempt)
 -- Replies: {'ok', stateBefore, lines, partitions, customerId, attempt, orderId, answer}, or the state that
--- refuses: {'absent'}, {'expired'}, {'released', results}, {'committed'}, {'conflict'}, {'young'}, {'moved', state}.
+-- refuses: {'absent'}, {'expired'}, {'released', results}, {'committed'}, {'conflict'}, {'young'}, {'moved', state};
+-- a release of a committing reservation answers {'committing', ...} laid out as 'ok'.
 -- KEYS: reservation, expiry
 local now = redis.call('TIME')
 now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -87,6 +88,9 @@ elseif action == 'release' then
   if st == 'held' then
     if not h[9] then
       return {'absent'}
+    elseif now >= expires then
+      -- GET already answers expired and a commit is refused: the release must not end it otherwise
+      return {'expired'}
     end
     to('releasing')
     redis.call('ZADD', KEYS[2], retryAt, id)
@@ -95,7 +99,12 @@ elseif action == 'release' then
     return ok(st)
   elseif st == 'released' and h[12] ~= '1' then
     return {'released', h[10] or ''}
-  elseif st == 'committing' or st == 'committed' then
+  elseif st == 'committing' then
+    -- undecided until a partition converted (the commit may still give up and hold it again): the caller looks
+    local reply = ok(st)
+    reply[1] = 'committing'
+    return reply
+  elseif st == 'committed' then
     return {'committed'}
   elseif st == 'expiring' or st == 'expired' then
     return {'expired'}

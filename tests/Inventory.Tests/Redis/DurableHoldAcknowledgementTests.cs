@@ -54,25 +54,47 @@ public class DurableHoldAcknowledgementTests
         await Assert.ThrowsAsync<TimeoutException>(() => redis.SetStockAsync("nodurh", 10));
         OrderLine[] lines = [new("nodurh", 2)];
         var store = redis.Store;
+        var plain = new RedisInventoryStore(redis.Connection, new RedisOptions
+        {
+            Configuration = redis.Options.Configuration,
+            KeyPrefix = redis.Options.KeyPrefix,
+            Partitions = redis.Options.Partitions,
+            SeenFilterBits = redis.Options.SeenFilterBits,
+        }, redis.Partitioner, redis.Activity, TimeProvider.System);
 
-        // A hold stands but is not confirmed: 503 unknown, and a retry replays (waits again) rather than holding twice.
-        Assert.Equal(HoldStatus.Unknown, (await store.HoldAsync(new HoldRequest("nc", lines, 600, null))).Status);
-        Assert.Equal(HoldStatus.Unknown, (await store.HoldAsync(new HoldRequest("nc", lines, 600, null))).Status);
+        // A hold stands but is not confirmed: 503 unknown, and a retry continues it (waits again) rather than holding
+        // twice. Its answer is not stored until its partitions confirmed (a replay would answer a hold a failover lost),
+        // so it is still in flight: commit and release answer 404, and it expires at expiresAt.
+        Assert.Equal(HoldStatus.Unknown, (await store.HoldAsync(new HoldRequest("nh", lines, 600, null))).Status);
+        Assert.Equal(HoldStatus.Unknown, (await store.HoldAsync(new HoldRequest("nh", lines, 600, null))).Status);
         Assert.Equal(8, await redis.AvailableAsync("nodurh"));
-        Assert.Equal(HoldSettleStatus.Unknown, (await store.CommitHoldAsync("nc", "nc-order")).Status);
-        Assert.Equal(HoldSettleStatus.Unknown, (await store.CommitHoldAsync("nc", "nc-order")).Status);
-        Assert.Equal(HoldState.Committed, (await store.GetHoldAsync("nc"))!.State);
+        Assert.Equal(HoldSettleStatus.NotFound, (await store.CommitHoldAsync("nh", "nh-order")).Status);
+        Assert.Equal(HoldSettleStatus.NotFound, (await store.ReleaseHoldAsync("nh")).Status);
+        Assert.Null(await store.GetHoldAsync("nh"));
 
-        Assert.Equal(HoldStatus.Unknown, (await store.HoldAsync(new HoldRequest("nr", lines, 600, null))).Status);
+        // Holds answered while no wait was asked: the commit, release and expiry are not confirmed, so each stays
+        // between states (the units moved once) and a retry or the loop drives it again.
+        Assert.Equal(HoldStatus.Held, (await plain.HoldAsync(new HoldRequest("nc", lines, 600, null))).Status);
+        Assert.Equal(HoldSettleStatus.Unknown, (await store.CommitHoldAsync("nc", "nc-order")).Status);
+        Assert.Equal(HoldSettleStatus.Unknown, (await store.CommitHoldAsync("nc", "nc-order")).Status);
+        Assert.Equal(HoldState.Held, (await store.GetHoldAsync("nc"))!.State);
+        Assert.Equal(HoldSettleStatus.Committed, (await plain.CommitHoldAsync("nc", "nc-order")).Status);
+        Assert.Equal(HoldState.Committed, (await store.GetHoldAsync("nc"))!.State);
+        Assert.Equal(6, await redis.AvailableAsync("nodurh"));
+
+        Assert.Equal(HoldStatus.Held, (await plain.HoldAsync(new HoldRequest("nr", lines, 600, null))).Status);
         Assert.Equal(HoldSettleStatus.Unknown, (await store.ReleaseHoldAsync("nr")).Status);
         Assert.Equal(HoldSettleStatus.Unknown, (await store.ReleaseHoldAsync("nr")).Status);
         Assert.Equal(HoldState.Released, (await store.GetHoldAsync("nr"))!.State);
-        Assert.Equal(8, await redis.AvailableAsync("nodurh"));
+        Assert.Equal(6, await redis.AvailableAsync("nodurh"));
 
-        Assert.Equal(HoldStatus.Unknown, (await store.HoldAsync(new HoldRequest("nx", lines, 600, null))).Status);
+        Assert.Equal(HoldStatus.Held, (await plain.HoldAsync(new HoldRequest("nx", lines, 600, null))).Status);
         await ExpireNowAsync(redis, "nx");
+        await ExpireNowAsync(redis, "nh");
         Assert.Equal(0, await store.ExpireHoldsAsync());
         Assert.Equal(HoldState.Expired, (await store.GetHoldAsync("nx"))!.State);
+        Assert.Equal(8, await redis.AvailableAsync("nodurh"));
+        Assert.Equal(0, await store.ExpireHoldsAsync());
         Assert.Equal(8, await redis.AvailableAsync("nodurh"));
     }
 
